@@ -1,0 +1,209 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.bulk_sequence_subscription import BulkSequenceSubscription
+from ...models.bulk_sequence_subscription_create import BulkSequenceSubscriptionCreate
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: BulkSequenceSubscriptionCreate,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/v1/bulk_action/sequence_subscription/",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> BulkSequenceSubscription:
+    if response.status_code == 200:
+        response_200 = BulkSequenceSubscription.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[BulkSequenceSubscription]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: BulkSequenceSubscriptionCreate,
+) -> Response[BulkSequenceSubscription]:
+    """Initiate a bulk sequence subscription
+
+     Starts a background job over the leads that `s_query` selects (optionally ordered by
+    `sort` and capped by `results_limit`). `subscribe` enrolls contacts that never received
+    the sequence and needs `sequence_id`, `sender_account_id`, `sender_name`, `sender_email`
+    and `contact_preference`; `resume`, `resume_finished` and `pause` act on all sequences
+    when `sequence_id` is left out. Poll the returned object until `status` is `done` or `error`.
+
+    Args:
+        body (BulkSequenceSubscriptionCreate): `subscribe` also requires `sequence_id`,
+            `sender_account_id`, `sender_name`,
+            `sender_email` and `contact_preference` (the `if`/`then` of this schema; the SDK's
+            generated model leaves that check to the server).
+
+    Raises:
+        close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
+            error status (a subclass per status), after retries.
+        errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
+            documented success.
+        httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+
+    Returns:
+        Response[BulkSequenceSubscription]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: BulkSequenceSubscriptionCreate,
+) -> BulkSequenceSubscription:
+    """Initiate a bulk sequence subscription
+
+     Starts a background job over the leads that `s_query` selects (optionally ordered by
+    `sort` and capped by `results_limit`). `subscribe` enrolls contacts that never received
+    the sequence and needs `sequence_id`, `sender_account_id`, `sender_name`, `sender_email`
+    and `contact_preference`; `resume`, `resume_finished` and `pause` act on all sequences
+    when `sequence_id` is left out. Poll the returned object until `status` is `done` or `error`.
+
+    Args:
+        body (BulkSequenceSubscriptionCreate): `subscribe` also requires `sequence_id`,
+            `sender_account_id`, `sender_name`,
+            `sender_email` and `contact_preference` (the `if`/`then` of this schema; the SDK's
+            generated model leaves that check to the server).
+
+    Raises:
+        close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
+            error status (a subclass per status), after retries.
+        errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
+            documented success.
+        httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+
+    Returns:
+        BulkSequenceSubscription
+    """
+
+    parsed = sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+    assert parsed is not None  # _parse_response raises rather than returning None
+    return parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: BulkSequenceSubscriptionCreate,
+) -> Response[BulkSequenceSubscription]:
+    """Initiate a bulk sequence subscription
+
+     Starts a background job over the leads that `s_query` selects (optionally ordered by
+    `sort` and capped by `results_limit`). `subscribe` enrolls contacts that never received
+    the sequence and needs `sequence_id`, `sender_account_id`, `sender_name`, `sender_email`
+    and `contact_preference`; `resume`, `resume_finished` and `pause` act on all sequences
+    when `sequence_id` is left out. Poll the returned object until `status` is `done` or `error`.
+
+    Args:
+        body (BulkSequenceSubscriptionCreate): `subscribe` also requires `sequence_id`,
+            `sender_account_id`, `sender_name`,
+            `sender_email` and `contact_preference` (the `if`/`then` of this schema; the SDK's
+            generated model leaves that check to the server).
+
+    Raises:
+        close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
+            error status (a subclass per status), after retries.
+        errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
+            documented success.
+        httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+
+    Returns:
+        Response[BulkSequenceSubscription]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: BulkSequenceSubscriptionCreate,
+) -> BulkSequenceSubscription:
+    """Initiate a bulk sequence subscription
+
+     Starts a background job over the leads that `s_query` selects (optionally ordered by
+    `sort` and capped by `results_limit`). `subscribe` enrolls contacts that never received
+    the sequence and needs `sequence_id`, `sender_account_id`, `sender_name`, `sender_email`
+    and `contact_preference`; `resume`, `resume_finished` and `pause` act on all sequences
+    when `sequence_id` is left out. Poll the returned object until `status` is `done` or `error`.
+
+    Args:
+        body (BulkSequenceSubscriptionCreate): `subscribe` also requires `sequence_id`,
+            `sender_account_id`, `sender_name`,
+            `sender_email` and `contact_preference` (the `if`/`then` of this schema; the SDK's
+            generated model leaves that check to the server).
+
+    Raises:
+        close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
+            error status (a subclass per status), after retries.
+        errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
+            documented success.
+        httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+
+    Returns:
+        BulkSequenceSubscription
+    """
+
+    parsed = (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed
+    assert parsed is not None  # _parse_response raises rather than returning None
+    return parsed

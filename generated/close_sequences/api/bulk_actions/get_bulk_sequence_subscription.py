@@ -1,0 +1,189 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.bulk_sequence_subscription import BulkSequenceSubscription
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    id: str,
+    *,
+    fields: str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["_fields"] = fields
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/bulk_action/sequence_subscription/{id}/".format(
+            id=quote(str(id), safe=""),
+        ),
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> BulkSequenceSubscription:
+    if response.status_code == 200:
+        response_200 = BulkSequenceSubscription.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[BulkSequenceSubscription]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    fields: str | Unset = UNSET,
+) -> Response[BulkSequenceSubscription]:
+    """Fetch a bulk sequence subscription
+
+    Args:
+        id (str):
+        fields (str | Unset):
+
+    Raises:
+        close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
+            error status (a subclass per status), after retries.
+        errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
+            documented success.
+        httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+
+    Returns:
+        Response[BulkSequenceSubscription]
+    """
+
+    kwargs = _get_kwargs(
+        id=id,
+        fields=fields,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    fields: str | Unset = UNSET,
+) -> BulkSequenceSubscription:
+    """Fetch a bulk sequence subscription
+
+    Args:
+        id (str):
+        fields (str | Unset):
+
+    Raises:
+        close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
+            error status (a subclass per status), after retries.
+        errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
+            documented success.
+        httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+
+    Returns:
+        BulkSequenceSubscription
+    """
+
+    parsed = sync_detailed(
+        id=id,
+        client=client,
+        fields=fields,
+    ).parsed
+    assert parsed is not None  # _parse_response raises rather than returning None
+    return parsed
+
+
+async def asyncio_detailed(
+    id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    fields: str | Unset = UNSET,
+) -> Response[BulkSequenceSubscription]:
+    """Fetch a bulk sequence subscription
+
+    Args:
+        id (str):
+        fields (str | Unset):
+
+    Raises:
+        close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
+            error status (a subclass per status), after retries.
+        errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
+            documented success.
+        httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+
+    Returns:
+        Response[BulkSequenceSubscription]
+    """
+
+    kwargs = _get_kwargs(
+        id=id,
+        fields=fields,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    fields: str | Unset = UNSET,
+) -> BulkSequenceSubscription:
+    """Fetch a bulk sequence subscription
+
+    Args:
+        id (str):
+        fields (str | Unset):
+
+    Raises:
+        close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
+            error status (a subclass per status), after retries.
+        errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
+            documented success.
+        httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+
+    Returns:
+        BulkSequenceSubscription
+    """
+
+    parsed = (
+        await asyncio_detailed(
+            id=id,
+            client=client,
+            fields=fields,
+        )
+    ).parsed
+    assert parsed is not None  # _parse_response raises rather than returning None
+    return parsed

@@ -1,0 +1,181 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.sequence import Sequence
+from ...models.sequence_create import SequenceCreate
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: SequenceCreate,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/v1/sequence/",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Sequence:
+    if response.status_code == 200:
+        response_200 = Sequence.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Sequence]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: SequenceCreate,
+) -> Response[Sequence]:
+    """Create a sequence
+
+     Creates a sequence with its steps. `timezone` (IANA) and a non-empty `steps` list are required.
+
+    Args:
+        body (SequenceCreate):
+
+    Raises:
+        close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
+            error status (a subclass per status), after retries.
+        errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
+            documented success.
+        httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Sequence]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: SequenceCreate,
+) -> Sequence:
+    """Create a sequence
+
+     Creates a sequence with its steps. `timezone` (IANA) and a non-empty `steps` list are required.
+
+    Args:
+        body (SequenceCreate):
+
+    Raises:
+        close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
+            error status (a subclass per status), after retries.
+        errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
+            documented success.
+        httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+
+    Returns:
+        Sequence
+    """
+
+    parsed = sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+    assert parsed is not None  # _parse_response raises rather than returning None
+    return parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: SequenceCreate,
+) -> Response[Sequence]:
+    """Create a sequence
+
+     Creates a sequence with its steps. `timezone` (IANA) and a non-empty `steps` list are required.
+
+    Args:
+        body (SequenceCreate):
+
+    Raises:
+        close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
+            error status (a subclass per status), after retries.
+        errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
+            documented success.
+        httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Sequence]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: SequenceCreate,
+) -> Sequence:
+    """Create a sequence
+
+     Creates a sequence with its steps. `timezone` (IANA) and a non-empty `steps` list are required.
+
+    Args:
+        body (SequenceCreate):
+
+    Raises:
+        close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
+            error status (a subclass per status), after retries.
+        errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
+            documented success.
+        httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+
+    Returns:
+        Sequence
+    """
+
+    parsed = (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed
+    assert parsed is not None  # _parse_response raises rather than returning None
+    return parsed

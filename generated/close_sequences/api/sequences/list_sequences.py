@@ -1,0 +1,211 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.sequence_list import SequenceList
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    skip: int | Unset = 0,
+    limit: int | Unset = 100,
+    fields: str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["_skip"] = skip
+
+    params["_limit"] = limit
+
+    params["_fields"] = fields
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/sequence/",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> SequenceList:
+    if response.status_code == 200:
+        response_200 = SequenceList.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[SequenceList]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    skip: int | Unset = 0,
+    limit: int | Unset = 100,
+    fields: str | Unset = UNSET,
+) -> Response[SequenceList]:
+    """List sequences
+
+     Pages through the organization's sequences with `_skip` and `_limit`; stop when `has_more` is false.
+
+    Args:
+        skip (int | Unset):  Default: 0.
+        limit (int | Unset):  Default: 100.
+        fields (str | Unset):
+
+    Raises:
+        close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
+            error status (a subclass per status), after retries.
+        errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
+            documented success.
+        httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+
+    Returns:
+        Response[SequenceList]
+    """
+
+    kwargs = _get_kwargs(
+        skip=skip,
+        limit=limit,
+        fields=fields,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    skip: int | Unset = 0,
+    limit: int | Unset = 100,
+    fields: str | Unset = UNSET,
+) -> SequenceList:
+    """List sequences
+
+     Pages through the organization's sequences with `_skip` and `_limit`; stop when `has_more` is false.
+
+    Args:
+        skip (int | Unset):  Default: 0.
+        limit (int | Unset):  Default: 100.
+        fields (str | Unset):
+
+    Raises:
+        close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
+            error status (a subclass per status), after retries.
+        errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
+            documented success.
+        httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+
+    Returns:
+        SequenceList
+    """
+
+    parsed = sync_detailed(
+        client=client,
+        skip=skip,
+        limit=limit,
+        fields=fields,
+    ).parsed
+    assert parsed is not None  # _parse_response raises rather than returning None
+    return parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    skip: int | Unset = 0,
+    limit: int | Unset = 100,
+    fields: str | Unset = UNSET,
+) -> Response[SequenceList]:
+    """List sequences
+
+     Pages through the organization's sequences with `_skip` and `_limit`; stop when `has_more` is false.
+
+    Args:
+        skip (int | Unset):  Default: 0.
+        limit (int | Unset):  Default: 100.
+        fields (str | Unset):
+
+    Raises:
+        close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
+            error status (a subclass per status), after retries.
+        errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
+            documented success.
+        httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+
+    Returns:
+        Response[SequenceList]
+    """
+
+    kwargs = _get_kwargs(
+        skip=skip,
+        limit=limit,
+        fields=fields,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    skip: int | Unset = 0,
+    limit: int | Unset = 100,
+    fields: str | Unset = UNSET,
+) -> SequenceList:
+    """List sequences
+
+     Pages through the organization's sequences with `_skip` and `_limit`; stop when `has_more` is false.
+
+    Args:
+        skip (int | Unset):  Default: 0.
+        limit (int | Unset):  Default: 100.
+        fields (str | Unset):
+
+    Raises:
+        close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
+            error status (a subclass per status), after retries.
+        errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
+            documented success.
+        httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+
+    Returns:
+        SequenceList
+    """
+
+    parsed = (
+        await asyncio_detailed(
+            client=client,
+            skip=skip,
+            limit=limit,
+            fields=fields,
+        )
+    ).parsed
+    assert parsed is not None  # _parse_response raises rather than returning None
+    return parsed

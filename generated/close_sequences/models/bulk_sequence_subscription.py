@@ -1,0 +1,491 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.bulk_action_status import BulkActionStatus
+from ..models.bulk_action_type import BulkActionType
+from ..models.contact_preference import ContactPreference
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="BulkSequenceSubscription")
+
+
+@_attrs_define
+class BulkSequenceSubscription:
+    id: str
+    """ `bulkseqsub_...` """
+    action_type: BulkActionType | Unset = UNSET
+    """ `reassign` is seen but not documented. """
+    status: BulkActionStatus | None | Unset = UNSET
+    sequence_id: None | str | Unset = UNSET
+    s_query: Any | Unset = UNSET
+    """ The s_query the action runs on, as JSON (read it back with `close_seq_ext.squery.from_dict`). """
+    sort: list[Any] | Unset = UNSET
+    """ Sort items `{"direction", "field"}`, as JSON. """
+    query: None | str | Unset = UNSET
+    """ The legacy text query """
+    results_limit: int | None | Unset = UNSET
+    contact_preference: ContactPreference | None | Unset = UNSET
+    sender_account_id: None | str | Unset = UNSET
+    sender_name: None | str | Unset = UNSET
+    sender_email: None | str | Unset = UNSET
+    calls_assigned_to: list[str] | None | Unset = UNSET
+    from_phone_number_id: None | str | Unset = UNSET
+    send_done_email: bool | Unset = UNSET
+    n_leads: int | None | Unset = UNSET
+    n_leads_processed: int | Unset = UNSET
+    n_objects: int | None | Unset = UNSET
+    n_objects_processed: int | Unset = UNSET
+    organization_id: str | Unset = UNSET
+    created_by: None | str | Unset = UNSET
+    updated_by: None | str | Unset = UNSET
+    date_created: datetime.datetime | None | Unset = UNSET
+    date_updated: datetime.datetime | None | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        id = self.id
+
+        action_type: str | Unset = UNSET
+        if not isinstance(self.action_type, Unset):
+            action_type = self.action_type.value
+
+        status: None | str | Unset
+        if isinstance(self.status, Unset):
+            status = UNSET
+        elif isinstance(self.status, BulkActionStatus):
+            status = self.status.value
+        else:
+            status = self.status
+
+        sequence_id: None | str | Unset
+        if isinstance(self.sequence_id, Unset):
+            sequence_id = UNSET
+        else:
+            sequence_id = self.sequence_id
+
+        s_query = self.s_query
+
+        sort: list[Any] | Unset = UNSET
+        if not isinstance(self.sort, Unset):
+            sort = self.sort
+
+        query: None | str | Unset
+        if isinstance(self.query, Unset):
+            query = UNSET
+        else:
+            query = self.query
+
+        results_limit: int | None | Unset
+        if isinstance(self.results_limit, Unset):
+            results_limit = UNSET
+        else:
+            results_limit = self.results_limit
+
+        contact_preference: None | str | Unset
+        if isinstance(self.contact_preference, Unset):
+            contact_preference = UNSET
+        elif isinstance(self.contact_preference, ContactPreference):
+            contact_preference = self.contact_preference.value
+        else:
+            contact_preference = self.contact_preference
+
+        sender_account_id: None | str | Unset
+        if isinstance(self.sender_account_id, Unset):
+            sender_account_id = UNSET
+        else:
+            sender_account_id = self.sender_account_id
+
+        sender_name: None | str | Unset
+        if isinstance(self.sender_name, Unset):
+            sender_name = UNSET
+        else:
+            sender_name = self.sender_name
+
+        sender_email: None | str | Unset
+        if isinstance(self.sender_email, Unset):
+            sender_email = UNSET
+        else:
+            sender_email = self.sender_email
+
+        calls_assigned_to: list[str] | None | Unset
+        if isinstance(self.calls_assigned_to, Unset):
+            calls_assigned_to = UNSET
+        elif isinstance(self.calls_assigned_to, list):
+            calls_assigned_to = self.calls_assigned_to
+
+        else:
+            calls_assigned_to = self.calls_assigned_to
+
+        from_phone_number_id: None | str | Unset
+        if isinstance(self.from_phone_number_id, Unset):
+            from_phone_number_id = UNSET
+        else:
+            from_phone_number_id = self.from_phone_number_id
+
+        send_done_email = self.send_done_email
+
+        n_leads: int | None | Unset
+        if isinstance(self.n_leads, Unset):
+            n_leads = UNSET
+        else:
+            n_leads = self.n_leads
+
+        n_leads_processed = self.n_leads_processed
+
+        n_objects: int | None | Unset
+        if isinstance(self.n_objects, Unset):
+            n_objects = UNSET
+        else:
+            n_objects = self.n_objects
+
+        n_objects_processed = self.n_objects_processed
+
+        organization_id = self.organization_id
+
+        created_by: None | str | Unset
+        if isinstance(self.created_by, Unset):
+            created_by = UNSET
+        else:
+            created_by = self.created_by
+
+        updated_by: None | str | Unset
+        if isinstance(self.updated_by, Unset):
+            updated_by = UNSET
+        else:
+            updated_by = self.updated_by
+
+        date_created: None | str | Unset
+        if isinstance(self.date_created, Unset):
+            date_created = UNSET
+        elif isinstance(self.date_created, datetime.datetime):
+            date_created = self.date_created.isoformat()
+        else:
+            date_created = self.date_created
+
+        date_updated: None | str | Unset
+        if isinstance(self.date_updated, Unset):
+            date_updated = UNSET
+        elif isinstance(self.date_updated, datetime.datetime):
+            date_updated = self.date_updated.isoformat()
+        else:
+            date_updated = self.date_updated
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "id": id,
+            }
+        )
+        if action_type is not UNSET:
+            field_dict["action_type"] = action_type
+        if status is not UNSET:
+            field_dict["status"] = status
+        if sequence_id is not UNSET:
+            field_dict["sequence_id"] = sequence_id
+        if s_query is not UNSET:
+            field_dict["s_query"] = s_query
+        if sort is not UNSET:
+            field_dict["sort"] = sort
+        if query is not UNSET:
+            field_dict["query"] = query
+        if results_limit is not UNSET:
+            field_dict["results_limit"] = results_limit
+        if contact_preference is not UNSET:
+            field_dict["contact_preference"] = contact_preference
+        if sender_account_id is not UNSET:
+            field_dict["sender_account_id"] = sender_account_id
+        if sender_name is not UNSET:
+            field_dict["sender_name"] = sender_name
+        if sender_email is not UNSET:
+            field_dict["sender_email"] = sender_email
+        if calls_assigned_to is not UNSET:
+            field_dict["calls_assigned_to"] = calls_assigned_to
+        if from_phone_number_id is not UNSET:
+            field_dict["from_phone_number_id"] = from_phone_number_id
+        if send_done_email is not UNSET:
+            field_dict["send_done_email"] = send_done_email
+        if n_leads is not UNSET:
+            field_dict["n_leads"] = n_leads
+        if n_leads_processed is not UNSET:
+            field_dict["n_leads_processed"] = n_leads_processed
+        if n_objects is not UNSET:
+            field_dict["n_objects"] = n_objects
+        if n_objects_processed is not UNSET:
+            field_dict["n_objects_processed"] = n_objects_processed
+        if organization_id is not UNSET:
+            field_dict["organization_id"] = organization_id
+        if created_by is not UNSET:
+            field_dict["created_by"] = created_by
+        if updated_by is not UNSET:
+            field_dict["updated_by"] = updated_by
+        if date_created is not UNSET:
+            field_dict["date_created"] = date_created
+        if date_updated is not UNSET:
+            field_dict["date_updated"] = date_updated
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        id = d.pop("id")
+
+        _action_type = d.pop("action_type", UNSET)
+        action_type: BulkActionType | Unset
+        if isinstance(_action_type, Unset):
+            action_type = UNSET
+        else:
+            action_type = BulkActionType(_action_type)
+
+        def _parse_status(data: object) -> BulkActionStatus | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                status_type_0 = BulkActionStatus(data)
+
+                return status_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(BulkActionStatus | None | Unset, data)
+
+        status = _parse_status(d.pop("status", UNSET))
+
+        def _parse_sequence_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        sequence_id = _parse_sequence_id(d.pop("sequence_id", UNSET))
+
+        s_query = d.pop("s_query", UNSET)
+
+        sort = cast(list[Any], d.pop("sort", UNSET))
+
+        def _parse_query(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        query = _parse_query(d.pop("query", UNSET))
+
+        def _parse_results_limit(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        results_limit = _parse_results_limit(d.pop("results_limit", UNSET))
+
+        def _parse_contact_preference(data: object) -> ContactPreference | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                contact_preference_type_0 = ContactPreference(data)
+
+                return contact_preference_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(ContactPreference | None | Unset, data)
+
+        contact_preference = _parse_contact_preference(
+            d.pop("contact_preference", UNSET)
+        )
+
+        def _parse_sender_account_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        sender_account_id = _parse_sender_account_id(d.pop("sender_account_id", UNSET))
+
+        def _parse_sender_name(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        sender_name = _parse_sender_name(d.pop("sender_name", UNSET))
+
+        def _parse_sender_email(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        sender_email = _parse_sender_email(d.pop("sender_email", UNSET))
+
+        def _parse_calls_assigned_to(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                calls_assigned_to_type_0 = cast(list[str], data)
+
+                return calls_assigned_to_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        calls_assigned_to = _parse_calls_assigned_to(d.pop("calls_assigned_to", UNSET))
+
+        def _parse_from_phone_number_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        from_phone_number_id = _parse_from_phone_number_id(
+            d.pop("from_phone_number_id", UNSET)
+        )
+
+        send_done_email = d.pop("send_done_email", UNSET)
+
+        def _parse_n_leads(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        n_leads = _parse_n_leads(d.pop("n_leads", UNSET))
+
+        n_leads_processed = d.pop("n_leads_processed", UNSET)
+
+        def _parse_n_objects(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        n_objects = _parse_n_objects(d.pop("n_objects", UNSET))
+
+        n_objects_processed = d.pop("n_objects_processed", UNSET)
+
+        organization_id = d.pop("organization_id", UNSET)
+
+        def _parse_created_by(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        created_by = _parse_created_by(d.pop("created_by", UNSET))
+
+        def _parse_updated_by(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        updated_by = _parse_updated_by(d.pop("updated_by", UNSET))
+
+        def _parse_date_created(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                date_created_type_0 = datetime.datetime.fromisoformat(data)
+
+                return date_created_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        date_created = _parse_date_created(d.pop("date_created", UNSET))
+
+        def _parse_date_updated(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                date_updated_type_0 = datetime.datetime.fromisoformat(data)
+
+                return date_updated_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        date_updated = _parse_date_updated(d.pop("date_updated", UNSET))
+
+        bulk_sequence_subscription = cls(
+            id=id,
+            action_type=action_type,
+            status=status,
+            sequence_id=sequence_id,
+            s_query=s_query,
+            sort=sort,
+            query=query,
+            results_limit=results_limit,
+            contact_preference=contact_preference,
+            sender_account_id=sender_account_id,
+            sender_name=sender_name,
+            sender_email=sender_email,
+            calls_assigned_to=calls_assigned_to,
+            from_phone_number_id=from_phone_number_id,
+            send_done_email=send_done_email,
+            n_leads=n_leads,
+            n_leads_processed=n_leads_processed,
+            n_objects=n_objects,
+            n_objects_processed=n_objects_processed,
+            organization_id=organization_id,
+            created_by=created_by,
+            updated_by=updated_by,
+            date_created=date_created,
+            date_updated=date_updated,
+        )
+
+        bulk_sequence_subscription.additional_properties = d
+        return bulk_sequence_subscription
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.bulk_action_type import BulkActionType
+from ..models.contact_preference import ContactPreference
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="BulkSequenceSubscriptionCreate")
+
+
+@_attrs_define
+class BulkSequenceSubscriptionCreate:
+    """`subscribe` also requires `sequence_id`, `sender_account_id`, `sender_name`,
+    `sender_email` and `contact_preference` (the `if`/`then` of this schema; the SDK's
+    generated model leaves that check to the server).
+
+    """
+
+    action_type: BulkActionType
+    """ `reassign` is seen but not documented. """
+    s_query: Any
+    """ The leads to act on, as s_query JSON (see the `s_query` section of the README); build it with
+    `close_seq_ext.squery` and pass `query.to_dict()`. """
+    sort: list[Any] | Unset = UNSET
+    """ Sort items `{"direction", "field"}` as JSON; build each with `close_seq_ext.squery.sort(...).to_dict()`. """
+    results_limit: int | None | Unset = UNSET
+    sequence_id: str | Unset = UNSET
+    """ Required for `subscribe`; otherwise all sequences when left out. """
+    sender_account_id: str | Unset = UNSET
+    sender_name: str | Unset = UNSET
+    sender_email: str | Unset = UNSET
+    contact_preference: ContactPreference | Unset = UNSET
+    """ `lead`: only the lead's primary contact email; `contact`: each contact's primary email. """
+    calls_assigned_to: list[str] | Unset = UNSET
+    from_phone_number_id: str | Unset = UNSET
+    send_done_email: bool | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        action_type = self.action_type.value
+
+        s_query = self.s_query
+
+        sort: list[Any] | Unset = UNSET
+        if not isinstance(self.sort, Unset):
+            sort = self.sort
+
+        results_limit: int | None | Unset
+        if isinstance(self.results_limit, Unset):
+            results_limit = UNSET
+        else:
+            results_limit = self.results_limit
+
+        sequence_id = self.sequence_id
+
+        sender_account_id = self.sender_account_id
+
+        sender_name = self.sender_name
+
+        sender_email = self.sender_email
+
+        contact_preference: str | Unset = UNSET
+        if not isinstance(self.contact_preference, Unset):
+            contact_preference = self.contact_preference.value
+
+        calls_assigned_to: list[str] | Unset = UNSET
+        if not isinstance(self.calls_assigned_to, Unset):
+            calls_assigned_to = self.calls_assigned_to
+
+        from_phone_number_id = self.from_phone_number_id
+
+        send_done_email = self.send_done_email
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "action_type": action_type,
+                "s_query": s_query,
+            }
+        )
+        if sort is not UNSET:
+            field_dict["sort"] = sort
+        if results_limit is not UNSET:
+            field_dict["results_limit"] = results_limit
+        if sequence_id is not UNSET:
+            field_dict["sequence_id"] = sequence_id
+        if sender_account_id is not UNSET:
+            field_dict["sender_account_id"] = sender_account_id
+        if sender_name is not UNSET:
+            field_dict["sender_name"] = sender_name
+        if sender_email is not UNSET:
+            field_dict["sender_email"] = sender_email
+        if contact_preference is not UNSET:
+            field_dict["contact_preference"] = contact_preference
+        if calls_assigned_to is not UNSET:
+            field_dict["calls_assigned_to"] = calls_assigned_to
+        if from_phone_number_id is not UNSET:
+            field_dict["from_phone_number_id"] = from_phone_number_id
+        if send_done_email is not UNSET:
+            field_dict["send_done_email"] = send_done_email
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        action_type = BulkActionType(d.pop("action_type"))
+
+        s_query = d.pop("s_query")
+
+        sort = cast(list[Any], d.pop("sort", UNSET))
+
+        def _parse_results_limit(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        results_limit = _parse_results_limit(d.pop("results_limit", UNSET))
+
+        sequence_id = d.pop("sequence_id", UNSET)
+
+        sender_account_id = d.pop("sender_account_id", UNSET)
+
+        sender_name = d.pop("sender_name", UNSET)
+
+        sender_email = d.pop("sender_email", UNSET)
+
+        _contact_preference = d.pop("contact_preference", UNSET)
+        contact_preference: ContactPreference | Unset
+        if isinstance(_contact_preference, Unset):
+            contact_preference = UNSET
+        else:
+            contact_preference = ContactPreference(_contact_preference)
+
+        calls_assigned_to = cast(list[str], d.pop("calls_assigned_to", UNSET))
+
+        from_phone_number_id = d.pop("from_phone_number_id", UNSET)
+
+        send_done_email = d.pop("send_done_email", UNSET)
+
+        bulk_sequence_subscription_create = cls(
+            action_type=action_type,
+            s_query=s_query,
+            sort=sort,
+            results_limit=results_limit,
+            sequence_id=sequence_id,
+            sender_account_id=sender_account_id,
+            sender_name=sender_name,
+            sender_email=sender_email,
+            contact_preference=contact_preference,
+            calls_assigned_to=calls_assigned_to,
+            from_phone_number_id=from_phone_number_id,
+            send_done_email=send_done_email,
+        )
+
+        bulk_sequence_subscription_create.additional_properties = d
+        return bulk_sequence_subscription_create
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

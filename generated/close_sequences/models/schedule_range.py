@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="ScheduleRange")
+
+
+@_attrs_define
+class ScheduleRange:
+    weekday: int
+    """ ISO weekday, 1 is Monday. """
+    start: str
+    """ Local time `HH:MM`; Close may echo `HH:MM:SS`. """
+    end: str
+    """ Local time `HH:MM`; Close may echo `HH:MM:SS`. """
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        weekday = self.weekday
+
+        start = self.start
+
+        end = self.end
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "weekday": weekday,
+                "start": start,
+                "end": end,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        weekday = d.pop("weekday")
+
+        start = d.pop("start")
+
+        end = d.pop("end")
+
+        schedule_range = cls(
+            weekday=weekday,
+            start=start,
+            end=end,
+        )
+
+        schedule_range.additional_properties = d
+        return schedule_range
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

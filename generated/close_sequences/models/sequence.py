@@ -1,0 +1,254 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.sequence_status import SequenceStatus
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.schedule import Schedule
+    from ..models.sequence_step import SequenceStep
+    from ..models.subscription_counts_by_status import SubscriptionCountsByStatus
+
+
+T = TypeVar("T", bound="Sequence")
+
+
+@_attrs_define
+class Sequence:
+    """A sequence (workflow). Live objects also carry undocumented fields (`schedule_id`,
+    `trigger_query`, `allow_manual_enrollment`, `owner_id`); they are kept in
+    `additional_properties`.
+
+    """
+
+    id: str
+    """ `seq_...` """
+    name: str | Unset = UNSET
+    status: SequenceStatus | Unset = UNSET
+    """ Known values; Close may add more, which parse as well. """
+    timezone: str | Unset = UNSET
+    """ IANA time zone such as `America/Los_Angeles`. """
+    schedule: None | Schedule | Unset = UNSET
+    steps: list[SequenceStep] | Unset = UNSET
+    subscription_counts_by_status: SubscriptionCountsByStatus | Unset = UNSET
+    organization_id: str | Unset = UNSET
+    created_by_id: None | str | Unset = UNSET
+    updated_by_id: None | str | Unset = UNSET
+    date_created: datetime.datetime | Unset = UNSET
+    date_updated: datetime.datetime | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.schedule import Schedule
+
+        id = self.id
+
+        name = self.name
+
+        status: str | Unset = UNSET
+        if not isinstance(self.status, Unset):
+            status = self.status.value
+
+        timezone = self.timezone
+
+        schedule: dict[str, Any] | None | Unset
+        if isinstance(self.schedule, Unset):
+            schedule = UNSET
+        elif isinstance(self.schedule, Schedule):
+            schedule = self.schedule.to_dict()
+        else:
+            schedule = self.schedule
+
+        steps: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.steps, Unset):
+            steps = []
+            for steps_item_data in self.steps:
+                steps_item = steps_item_data.to_dict()
+                steps.append(steps_item)
+
+        subscription_counts_by_status: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.subscription_counts_by_status, Unset):
+            subscription_counts_by_status = self.subscription_counts_by_status.to_dict()
+
+        organization_id = self.organization_id
+
+        created_by_id: None | str | Unset
+        if isinstance(self.created_by_id, Unset):
+            created_by_id = UNSET
+        else:
+            created_by_id = self.created_by_id
+
+        updated_by_id: None | str | Unset
+        if isinstance(self.updated_by_id, Unset):
+            updated_by_id = UNSET
+        else:
+            updated_by_id = self.updated_by_id
+
+        date_created: str | Unset = UNSET
+        if not isinstance(self.date_created, Unset):
+            date_created = self.date_created.isoformat()
+
+        date_updated: str | Unset = UNSET
+        if not isinstance(self.date_updated, Unset):
+            date_updated = self.date_updated.isoformat()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "id": id,
+            }
+        )
+        if name is not UNSET:
+            field_dict["name"] = name
+        if status is not UNSET:
+            field_dict["status"] = status
+        if timezone is not UNSET:
+            field_dict["timezone"] = timezone
+        if schedule is not UNSET:
+            field_dict["schedule"] = schedule
+        if steps is not UNSET:
+            field_dict["steps"] = steps
+        if subscription_counts_by_status is not UNSET:
+            field_dict["subscription_counts_by_status"] = subscription_counts_by_status
+        if organization_id is not UNSET:
+            field_dict["organization_id"] = organization_id
+        if created_by_id is not UNSET:
+            field_dict["created_by_id"] = created_by_id
+        if updated_by_id is not UNSET:
+            field_dict["updated_by_id"] = updated_by_id
+        if date_created is not UNSET:
+            field_dict["date_created"] = date_created
+        if date_updated is not UNSET:
+            field_dict["date_updated"] = date_updated
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.schedule import Schedule
+        from ..models.sequence_step import SequenceStep
+        from ..models.subscription_counts_by_status import SubscriptionCountsByStatus
+
+        d = dict(src_dict)
+        id = d.pop("id")
+
+        name = d.pop("name", UNSET)
+
+        _status = d.pop("status", UNSET)
+        status: SequenceStatus | Unset
+        if isinstance(_status, Unset):
+            status = UNSET
+        else:
+            status = SequenceStatus(_status)
+
+        timezone = d.pop("timezone", UNSET)
+
+        def _parse_schedule(data: object) -> None | Schedule | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                schedule_type_0 = Schedule.from_dict(data)
+
+                return schedule_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Schedule | Unset, data)
+
+        schedule = _parse_schedule(d.pop("schedule", UNSET))
+
+        _steps = d.pop("steps", UNSET)
+        steps: list[SequenceStep] | Unset = UNSET
+        if _steps is not UNSET:
+            steps = []
+            for steps_item_data in _steps:
+                steps_item = SequenceStep.from_dict(steps_item_data)
+
+                steps.append(steps_item)
+
+        _subscription_counts_by_status = d.pop("subscription_counts_by_status", UNSET)
+        subscription_counts_by_status: SubscriptionCountsByStatus | Unset
+        if isinstance(_subscription_counts_by_status, Unset):
+            subscription_counts_by_status = UNSET
+        else:
+            subscription_counts_by_status = SubscriptionCountsByStatus.from_dict(
+                _subscription_counts_by_status
+            )
+
+        organization_id = d.pop("organization_id", UNSET)
+
+        def _parse_created_by_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        created_by_id = _parse_created_by_id(d.pop("created_by_id", UNSET))
+
+        def _parse_updated_by_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        updated_by_id = _parse_updated_by_id(d.pop("updated_by_id", UNSET))
+
+        _date_created = d.pop("date_created", UNSET)
+        date_created: datetime.datetime | Unset
+        if isinstance(_date_created, Unset):
+            date_created = UNSET
+        else:
+            date_created = datetime.datetime.fromisoformat(_date_created)
+
+        _date_updated = d.pop("date_updated", UNSET)
+        date_updated: datetime.datetime | Unset
+        if isinstance(_date_updated, Unset):
+            date_updated = UNSET
+        else:
+            date_updated = datetime.datetime.fromisoformat(_date_updated)
+
+        sequence = cls(
+            id=id,
+            name=name,
+            status=status,
+            timezone=timezone,
+            schedule=schedule,
+            steps=steps,
+            subscription_counts_by_status=subscription_counts_by_status,
+            organization_id=organization_id,
+            created_by_id=created_by_id,
+            updated_by_id=updated_by_id,
+            date_created=date_created,
+            date_updated=date_updated,
+        )
+
+        sequence.additional_properties = d
+        return sequence
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.schedule import Schedule
+    from ..models.sequence_step_input import SequenceStepInput
+
+
+T = TypeVar("T", bound="SequenceCreate")
+
+
+@_attrs_define
+class SequenceCreate:
+    name: str
+    timezone: str
+    """ IANA time zone such as `America/Los_Angeles`. """
+    steps: list[SequenceStepInput]
+    schedule: None | Schedule | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.schedule import Schedule
+
+        name = self.name
+
+        timezone = self.timezone
+
+        steps = []
+        for steps_item_data in self.steps:
+            steps_item = steps_item_data.to_dict()
+            steps.append(steps_item)
+
+        schedule: dict[str, Any] | None | Unset
+        if isinstance(self.schedule, Unset):
+            schedule = UNSET
+        elif isinstance(self.schedule, Schedule):
+            schedule = self.schedule.to_dict()
+        else:
+            schedule = self.schedule
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "name": name,
+                "timezone": timezone,
+                "steps": steps,
+            }
+        )
+        if schedule is not UNSET:
+            field_dict["schedule"] = schedule
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.schedule import Schedule
+        from ..models.sequence_step_input import SequenceStepInput
+
+        d = dict(src_dict)
+        name = d.pop("name")
+
+        timezone = d.pop("timezone")
+
+        steps = []
+        _steps = d.pop("steps")
+        for steps_item_data in _steps:
+            steps_item = SequenceStepInput.from_dict(steps_item_data)
+
+            steps.append(steps_item)
+
+        def _parse_schedule(data: object) -> None | Schedule | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                schedule_type_0 = Schedule.from_dict(data)
+
+                return schedule_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Schedule | Unset, data)
+
+        schedule = _parse_schedule(d.pop("schedule", UNSET))
+
+        sequence_create = cls(
+            name=name,
+            timezone=timezone,
+            steps=steps,
+            schedule=schedule,
+        )
+
+        sequence_create.additional_properties = d
+        return sequence_create
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.step_threading import StepThreading
+from ..models.step_type import StepType
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="SequenceStepInput")
+
+
+@_attrs_define
+class SequenceStepInput:
+    """A step in a create or update body. On update, `{"id": "seqstep_..."}` keeps an existing
+    step; a step without `id` is new.
+
+    """
+
+    id: str | Unset = UNSET
+    """ Keep this existing step (update only). """
+    step_type: StepType | Unset = UNSET
+    """ `sms` is reported but not documented. """
+    delay: int | Unset = UNSET
+    """ Seconds after the previous step. """
+    email_template_id: None | str | Unset = UNSET
+    required: bool | Unset = UNSET
+    step_allowed_delay: int | None | Unset = UNSET
+    threading: None | StepThreading | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        id = self.id
+
+        step_type: str | Unset = UNSET
+        if not isinstance(self.step_type, Unset):
+            step_type = self.step_type.value
+
+        delay = self.delay
+
+        email_template_id: None | str | Unset
+        if isinstance(self.email_template_id, Unset):
+            email_template_id = UNSET
+        else:
+            email_template_id = self.email_template_id
+
+        required = self.required
+
+        step_allowed_delay: int | None | Unset
+        if isinstance(self.step_allowed_delay, Unset):
+            step_allowed_delay = UNSET
+        else:
+            step_allowed_delay = self.step_allowed_delay
+
+        threading: None | str | Unset
+        if isinstance(self.threading, Unset):
+            threading = UNSET
+        elif isinstance(self.threading, StepThreading):
+            threading = self.threading.value
+        else:
+            threading = self.threading
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if id is not UNSET:
+            field_dict["id"] = id
+        if step_type is not UNSET:
+            field_dict["step_type"] = step_type
+        if delay is not UNSET:
+            field_dict["delay"] = delay
+        if email_template_id is not UNSET:
+            field_dict["email_template_id"] = email_template_id
+        if required is not UNSET:
+            field_dict["required"] = required
+        if step_allowed_delay is not UNSET:
+            field_dict["step_allowed_delay"] = step_allowed_delay
+        if threading is not UNSET:
+            field_dict["threading"] = threading
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        id = d.pop("id", UNSET)
+
+        _step_type = d.pop("step_type", UNSET)
+        step_type: StepType | Unset
+        if isinstance(_step_type, Unset):
+            step_type = UNSET
+        else:
+            step_type = StepType(_step_type)
+
+        delay = d.pop("delay", UNSET)
+
+        def _parse_email_template_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        email_template_id = _parse_email_template_id(d.pop("email_template_id", UNSET))
+
+        required = d.pop("required", UNSET)
+
+        def _parse_step_allowed_delay(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        step_allowed_delay = _parse_step_allowed_delay(
+            d.pop("step_allowed_delay", UNSET)
+        )
+
+        def _parse_threading(data: object) -> None | StepThreading | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                threading_type_0 = StepThreading(data)
+
+                return threading_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | StepThreading | Unset, data)
+
+        threading = _parse_threading(d.pop("threading", UNSET))
+
+        sequence_step_input = cls(
+            id=id,
+            step_type=step_type,
+            delay=delay,
+            email_template_id=email_template_id,
+            required=required,
+            step_allowed_delay=step_allowed_delay,
+            threading=threading,
+        )
+
+        sequence_step_input.additional_properties = d
+        return sequence_step_input
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

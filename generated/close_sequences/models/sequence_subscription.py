@@ -1,0 +1,344 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.subscription_status import SubscriptionStatus
+from ..models.subscription_status_reason import SubscriptionStatusReason
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="SequenceSubscription")
+
+
+@_attrs_define
+class SequenceSubscription:
+    id: str
+    """ `sub_...` """
+    sequence_id: str | Unset = UNSET
+    contact_id: str | Unset = UNSET
+    lead_id: str | Unset = UNSET
+    contact_email: None | str | Unset = UNSET
+    sender_account_id: None | str | Unset = UNSET
+    sender_name: None | str | Unset = UNSET
+    sender_email: None | str | Unset = UNSET
+    calls_assigned_to: list[str] | None | Unset = UNSET
+    start_date: datetime.datetime | None | Unset = UNSET
+    status: SubscriptionStatus | Unset = UNSET
+    """ Known values; Close may add more, which parse as well. """
+    status_reason: None | SubscriptionStatusReason | Unset = UNSET
+    organization_id: str | Unset = UNSET
+    created_by_id: None | str | Unset = UNSET
+    updated_by_id: None | str | Unset = UNSET
+    date_created: datetime.datetime | Unset = UNSET
+    date_updated: datetime.datetime | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        id = self.id
+
+        sequence_id = self.sequence_id
+
+        contact_id = self.contact_id
+
+        lead_id = self.lead_id
+
+        contact_email: None | str | Unset
+        if isinstance(self.contact_email, Unset):
+            contact_email = UNSET
+        else:
+            contact_email = self.contact_email
+
+        sender_account_id: None | str | Unset
+        if isinstance(self.sender_account_id, Unset):
+            sender_account_id = UNSET
+        else:
+            sender_account_id = self.sender_account_id
+
+        sender_name: None | str | Unset
+        if isinstance(self.sender_name, Unset):
+            sender_name = UNSET
+        else:
+            sender_name = self.sender_name
+
+        sender_email: None | str | Unset
+        if isinstance(self.sender_email, Unset):
+            sender_email = UNSET
+        else:
+            sender_email = self.sender_email
+
+        calls_assigned_to: list[str] | None | Unset
+        if isinstance(self.calls_assigned_to, Unset):
+            calls_assigned_to = UNSET
+        elif isinstance(self.calls_assigned_to, list):
+            calls_assigned_to = self.calls_assigned_to
+
+        else:
+            calls_assigned_to = self.calls_assigned_to
+
+        start_date: None | str | Unset
+        if isinstance(self.start_date, Unset):
+            start_date = UNSET
+        elif isinstance(self.start_date, datetime.datetime):
+            start_date = self.start_date.isoformat()
+        else:
+            start_date = self.start_date
+
+        status: str | Unset = UNSET
+        if not isinstance(self.status, Unset):
+            status = self.status.value
+
+        status_reason: None | str | Unset
+        if isinstance(self.status_reason, Unset):
+            status_reason = UNSET
+        elif isinstance(self.status_reason, SubscriptionStatusReason):
+            status_reason = self.status_reason.value
+        else:
+            status_reason = self.status_reason
+
+        organization_id = self.organization_id
+
+        created_by_id: None | str | Unset
+        if isinstance(self.created_by_id, Unset):
+            created_by_id = UNSET
+        else:
+            created_by_id = self.created_by_id
+
+        updated_by_id: None | str | Unset
+        if isinstance(self.updated_by_id, Unset):
+            updated_by_id = UNSET
+        else:
+            updated_by_id = self.updated_by_id
+
+        date_created: str | Unset = UNSET
+        if not isinstance(self.date_created, Unset):
+            date_created = self.date_created.isoformat()
+
+        date_updated: str | Unset = UNSET
+        if not isinstance(self.date_updated, Unset):
+            date_updated = self.date_updated.isoformat()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "id": id,
+            }
+        )
+        if sequence_id is not UNSET:
+            field_dict["sequence_id"] = sequence_id
+        if contact_id is not UNSET:
+            field_dict["contact_id"] = contact_id
+        if lead_id is not UNSET:
+            field_dict["lead_id"] = lead_id
+        if contact_email is not UNSET:
+            field_dict["contact_email"] = contact_email
+        if sender_account_id is not UNSET:
+            field_dict["sender_account_id"] = sender_account_id
+        if sender_name is not UNSET:
+            field_dict["sender_name"] = sender_name
+        if sender_email is not UNSET:
+            field_dict["sender_email"] = sender_email
+        if calls_assigned_to is not UNSET:
+            field_dict["calls_assigned_to"] = calls_assigned_to
+        if start_date is not UNSET:
+            field_dict["start_date"] = start_date
+        if status is not UNSET:
+            field_dict["status"] = status
+        if status_reason is not UNSET:
+            field_dict["status_reason"] = status_reason
+        if organization_id is not UNSET:
+            field_dict["organization_id"] = organization_id
+        if created_by_id is not UNSET:
+            field_dict["created_by_id"] = created_by_id
+        if updated_by_id is not UNSET:
+            field_dict["updated_by_id"] = updated_by_id
+        if date_created is not UNSET:
+            field_dict["date_created"] = date_created
+        if date_updated is not UNSET:
+            field_dict["date_updated"] = date_updated
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        id = d.pop("id")
+
+        sequence_id = d.pop("sequence_id", UNSET)
+
+        contact_id = d.pop("contact_id", UNSET)
+
+        lead_id = d.pop("lead_id", UNSET)
+
+        def _parse_contact_email(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        contact_email = _parse_contact_email(d.pop("contact_email", UNSET))
+
+        def _parse_sender_account_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        sender_account_id = _parse_sender_account_id(d.pop("sender_account_id", UNSET))
+
+        def _parse_sender_name(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        sender_name = _parse_sender_name(d.pop("sender_name", UNSET))
+
+        def _parse_sender_email(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        sender_email = _parse_sender_email(d.pop("sender_email", UNSET))
+
+        def _parse_calls_assigned_to(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                calls_assigned_to_type_0 = cast(list[str], data)
+
+                return calls_assigned_to_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        calls_assigned_to = _parse_calls_assigned_to(d.pop("calls_assigned_to", UNSET))
+
+        def _parse_start_date(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                start_date_type_0 = datetime.datetime.fromisoformat(data)
+
+                return start_date_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        start_date = _parse_start_date(d.pop("start_date", UNSET))
+
+        _status = d.pop("status", UNSET)
+        status: SubscriptionStatus | Unset
+        if isinstance(_status, Unset):
+            status = UNSET
+        else:
+            status = SubscriptionStatus(_status)
+
+        def _parse_status_reason(
+            data: object,
+        ) -> None | SubscriptionStatusReason | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                status_reason_type_0 = SubscriptionStatusReason(data)
+
+                return status_reason_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | SubscriptionStatusReason | Unset, data)
+
+        status_reason = _parse_status_reason(d.pop("status_reason", UNSET))
+
+        organization_id = d.pop("organization_id", UNSET)
+
+        def _parse_created_by_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        created_by_id = _parse_created_by_id(d.pop("created_by_id", UNSET))
+
+        def _parse_updated_by_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        updated_by_id = _parse_updated_by_id(d.pop("updated_by_id", UNSET))
+
+        _date_created = d.pop("date_created", UNSET)
+        date_created: datetime.datetime | Unset
+        if isinstance(_date_created, Unset):
+            date_created = UNSET
+        else:
+            date_created = datetime.datetime.fromisoformat(_date_created)
+
+        _date_updated = d.pop("date_updated", UNSET)
+        date_updated: datetime.datetime | Unset
+        if isinstance(_date_updated, Unset):
+            date_updated = UNSET
+        else:
+            date_updated = datetime.datetime.fromisoformat(_date_updated)
+
+        sequence_subscription = cls(
+            id=id,
+            sequence_id=sequence_id,
+            contact_id=contact_id,
+            lead_id=lead_id,
+            contact_email=contact_email,
+            sender_account_id=sender_account_id,
+            sender_name=sender_name,
+            sender_email=sender_email,
+            calls_assigned_to=calls_assigned_to,
+            start_date=start_date,
+            status=status,
+            status_reason=status_reason,
+            organization_id=organization_id,
+            created_by_id=created_by_id,
+            updated_by_id=updated_by_id,
+            date_created=date_created,
+            date_updated=date_updated,
+        )
+
+        sequence_subscription.additional_properties = d
+        return sequence_subscription
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

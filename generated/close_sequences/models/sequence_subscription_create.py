@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="SequenceSubscriptionCreate")
+
+
+@_attrs_define
+class SequenceSubscriptionCreate:
+    sequence_id: str
+    contact_id: str
+    sender_account_id: str
+    sender_name: str
+    sender_email: str
+    contact_email: str | Unset = UNSET
+    """ Which of the contact's emails to use; the primary one when left out. """
+    calls_assigned_to: list[str] | Unset = UNSET
+    """ User ids that call steps are assigned to. """
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        sequence_id = self.sequence_id
+
+        contact_id = self.contact_id
+
+        sender_account_id = self.sender_account_id
+
+        sender_name = self.sender_name
+
+        sender_email = self.sender_email
+
+        contact_email = self.contact_email
+
+        calls_assigned_to: list[str] | Unset = UNSET
+        if not isinstance(self.calls_assigned_to, Unset):
+            calls_assigned_to = self.calls_assigned_to
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "sequence_id": sequence_id,
+                "contact_id": contact_id,
+                "sender_account_id": sender_account_id,
+                "sender_name": sender_name,
+                "sender_email": sender_email,
+            }
+        )
+        if contact_email is not UNSET:
+            field_dict["contact_email"] = contact_email
+        if calls_assigned_to is not UNSET:
+            field_dict["calls_assigned_to"] = calls_assigned_to
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        sequence_id = d.pop("sequence_id")
+
+        contact_id = d.pop("contact_id")
+
+        sender_account_id = d.pop("sender_account_id")
+
+        sender_name = d.pop("sender_name")
+
+        sender_email = d.pop("sender_email")
+
+        contact_email = d.pop("contact_email", UNSET)
+
+        calls_assigned_to = cast(list[str], d.pop("calls_assigned_to", UNSET))
+
+        sequence_subscription_create = cls(
+            sequence_id=sequence_id,
+            contact_id=contact_id,
+            sender_account_id=sender_account_id,
+            sender_name=sender_name,
+            sender_email=sender_email,
+            contact_email=contact_email,
+            calls_assigned_to=calls_assigned_to,
+        )
+
+        sequence_subscription_create.additional_properties = d
+        return sequence_subscription_create
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

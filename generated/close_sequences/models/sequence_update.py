@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.sequence_status import SequenceStatus
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.schedule import Schedule
+    from ..models.sequence_step_input import SequenceStepInput
+
+
+T = TypeVar("T", bound="SequenceUpdate")
+
+
+@_attrs_define
+class SequenceUpdate:
+    """Only the fields sent change; `steps`, when sent, replaces the list."""
+
+    name: str | Unset = UNSET
+    status: SequenceStatus | Unset = UNSET
+    """ Known values; Close may add more, which parse as well. """
+    timezone: str | Unset = UNSET
+    schedule: None | Schedule | Unset = UNSET
+    steps: list[SequenceStepInput] | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.schedule import Schedule
+
+        name = self.name
+
+        status: str | Unset = UNSET
+        if not isinstance(self.status, Unset):
+            status = self.status.value
+
+        timezone = self.timezone
+
+        schedule: dict[str, Any] | None | Unset
+        if isinstance(self.schedule, Unset):
+            schedule = UNSET
+        elif isinstance(self.schedule, Schedule):
+            schedule = self.schedule.to_dict()
+        else:
+            schedule = self.schedule
+
+        steps: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.steps, Unset):
+            steps = []
+            for steps_item_data in self.steps:
+                steps_item = steps_item_data.to_dict()
+                steps.append(steps_item)
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if name is not UNSET:
+            field_dict["name"] = name
+        if status is not UNSET:
+            field_dict["status"] = status
+        if timezone is not UNSET:
+            field_dict["timezone"] = timezone
+        if schedule is not UNSET:
+            field_dict["schedule"] = schedule
+        if steps is not UNSET:
+            field_dict["steps"] = steps
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.schedule import Schedule
+        from ..models.sequence_step_input import SequenceStepInput
+
+        d = dict(src_dict)
+        name = d.pop("name", UNSET)
+
+        _status = d.pop("status", UNSET)
+        status: SequenceStatus | Unset
+        if isinstance(_status, Unset):
+            status = UNSET
+        else:
+            status = SequenceStatus(_status)
+
+        timezone = d.pop("timezone", UNSET)
+
+        def _parse_schedule(data: object) -> None | Schedule | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                schedule_type_0 = Schedule.from_dict(data)
+
+                return schedule_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Schedule | Unset, data)
+
+        schedule = _parse_schedule(d.pop("schedule", UNSET))
+
+        _steps = d.pop("steps", UNSET)
+        steps: list[SequenceStepInput] | Unset = UNSET
+        if _steps is not UNSET:
+            steps = []
+            for steps_item_data in _steps:
+                steps_item = SequenceStepInput.from_dict(steps_item_data)
+
+                steps.append(steps_item)
+
+        sequence_update = cls(
+            name=name,
+            status=status,
+            timezone=timezone,
+            schedule=schedule,
+            steps=steps,
+        )
+
+        sequence_update.additional_properties = d
+        return sequence_update
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,1 @@
+"""close-sequences extension layer (placeholder until the public names land)."""
