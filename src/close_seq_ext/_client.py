@@ -1,0 +1,203 @@
+"""`make_client()`: the generated client, set up for Close.
+
+It returns the generated `close_sequences.Client`, with one `httpx.AsyncClient` and one
+`httpx.Client` behind it that carry the credentials, the timeouts, the `User-Agent` and the
+transports of `_transport.py` (retries, rate limits, typed errors). Every generated function,
+sync or async, then works with it unchanged.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import os
+import platform
+from collections.abc import Generator
+from typing import Any
+
+import httpx
+
+from close_sequences import Client
+
+from ._errors import CloseError
+from ._ratelimit import RateLimitGate
+from ._retry import RetryPolicy
+from ._transport import AsyncCloseTransport, CloseTransport
+from ._version import __version__
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_LIMITS",
+    "DEFAULT_TIMEOUT",
+    "MissingCredentialsError",
+    "make_client",
+]
+
+DEFAULT_BASE_URL = "https://api.close.com"
+# Close answers most calls well within a second; a bulk initiate or a large page can take
+# several. 30 s to read, 10 s to connect, 30 s to wait for a free pooled connection.
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+# Close's per-key rate limits make more parallel connections than this useless.
+DEFAULT_LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=20)
+USER_AGENT = (
+    f"close-sequences/{__version__} httpx/{httpx.__version__} python/{platform.python_version()}"
+)
+_LOOPBACK_NAMES = frozenset({"localhost"})
+# Options that configure the sending transport; httpx ignores them on a client given one.
+_TRANSPORT_OPTIONS = ("verify", "cert", "http1", "http2", "proxy", "trust_env", "limits")
+
+
+class MissingCredentialsError(CloseError, ValueError):
+    """Raised by `make_client` when no API key or OAuth token was given or found in
+    `CLOSE_API_KEY`."""
+
+
+class _CloseAuth(httpx.Auth):
+    """Adds the credentials to each request; its repr never shows them."""
+
+    def __init__(self, header: str) -> None:
+        self._header = header
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = self._header
+        yield request
+
+    def __repr__(self) -> str:
+        return "<_CloseAuth [secure]>"
+
+
+def make_client(
+    api_key: str | None = None,
+    *,
+    oauth_token: str | None = None,
+    base_url: str = DEFAULT_BASE_URL,
+    timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+    max_retries: int = 4,
+    max_retry_wait: float = 60.0,
+    backoff_initial: float = 0.5,
+    backoff_max: float = 8.0,
+    allow_insecure_http: bool = False,
+    **options: Any,
+) -> Client:
+    """The generated client, authenticated and hardened for Close.
+
+    Args:
+        api_key: A Close API key, sent as the Basic-auth username. When neither it nor
+            `oauth_token` is given, `CLOSE_API_KEY` is read from the environment.
+        oauth_token: An OAuth 2 access token, sent as `Authorization: Bearer ...`.
+        base_url: Where Close is; point it at `close_seq_ext.testing`'s server in tests.
+        timeout: Seconds (or an `httpx.Timeout`) for each try; the default waits 10 s to
+            connect and 30 s to read.
+        max_retries: Retries after the first try, for 429s, gateway errors and failed
+            connections (see `_retry` for which requests may be retried). Default 4.
+        max_retry_wait: The longest wait Close may ask for (on a 429) that is still waited
+            out, in seconds; a longer one raises `RateLimitError` at once. Default 60.
+        backoff_initial: The first wait, in seconds, when Close names none; it doubles with
+            each retry, and each wait is drawn between half and all of it. Default 0.5.
+        backoff_max: The longest such wait, in seconds. Default 8.
+        allow_insecure_http: Allow a plain `http://` base URL to a host that is not this
+            machine. Off by default: the API key would cross the network in clear text.
+        **options: Passed to both `httpx.AsyncClient` and `httpx.Client` (for example
+            `limits`, `proxy`, `verify`, `event_hooks`). `transport` replaces the transport
+            that sends (wrapped in the retry transport), e.g. an `httpx.MockTransport`.
+
+    Returns:
+        A `close_sequences.Client`, usable with every generated function, sync or async, and
+        as `async with` or `with` to close its connections.
+
+    Raises:
+        MissingCredentialsError: No key, no token and no `CLOSE_API_KEY`.
+        ValueError: Both a key and a token, an empty or malformed credential, or an unsafe
+            base URL.
+
+    Example:
+        async with make_client("api_...") as client:
+            sequence = await get_sequence.asyncio("seq_123", client=client)
+    """
+    header = _authorization(api_key, oauth_token)
+    _check_base_url(base_url, allow_insecure_http=allow_insecure_http)
+    policy = RetryPolicy(
+        max_retries=max_retries,
+        max_retry_wait=max_retry_wait,
+        backoff_initial=backoff_initial,
+        backoff_max=backoff_max,
+    )
+    inner = options.pop("transport", None)
+    transport_options = {k: options.pop(k) for k in _TRANSPORT_OPTIONS if k in options}
+    transport_options.setdefault("limits", DEFAULT_LIMITS)
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+    settings: dict[str, Any] = {
+        "base_url": base_url,
+        "auth": _CloseAuth(header),
+        "headers": headers,
+        "timeout": timeout,
+        **options,
+    }
+    gate = RateLimitGate()  # shared, so sync and async calls slow down together
+    async_inner = inner if isinstance(inner, httpx.AsyncBaseTransport) else None
+    sync_inner = inner if isinstance(inner, httpx.BaseTransport) else None
+    async_transport = AsyncCloseTransport(
+        async_inner or httpx.AsyncHTTPTransport(**transport_options), policy=policy, gate=gate
+    )
+    sync_transport = CloseTransport(
+        sync_inner or httpx.HTTPTransport(**transport_options), policy=policy, gate=gate
+    )
+    client = Client(base_url=base_url, headers=headers, timeout=timeout)
+    client.set_async_httpx_client(httpx.AsyncClient(transport=async_transport, **settings))
+    client.set_httpx_client(httpx.Client(transport=sync_transport, **settings))
+    return client
+
+
+def _authorization(api_key: str | None, oauth_token: str | None) -> str:
+    if api_key is not None and oauth_token is not None:
+        raise ValueError("give either api_key or oauth_token, not both")
+    if oauth_token is not None:
+        _check_credential("oauth_token", oauth_token)
+        return f"Bearer {oauth_token}"
+    name = "api_key"
+    if api_key is None:
+        api_key, name = os.environ.get("CLOSE_API_KEY"), "CLOSE_API_KEY"
+        if api_key is None:
+            raise MissingCredentialsError(
+                "no Close credentials: pass api_key= or oauth_token=, or set CLOSE_API_KEY"
+            )
+    _check_credential(name, api_key)
+    # Close takes the key as the Basic-auth username with an empty password.
+    return "Basic " + base64.b64encode(f"{api_key}:".encode()).decode("ascii")
+
+
+def _check_credential(name: str, value: str) -> None:
+    # The messages name the argument, never the value: it is a secret.
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str")
+    if not value.strip():
+        raise ValueError(f"{name} is empty")
+    if value != value.strip() or any(c in value for c in "\r\n\x00"):
+        raise ValueError(f"{name} contains whitespace or control characters")
+    if name != "oauth_token" and ":" in value:
+        raise ValueError(f"{name} contains ':', which Basic auth cannot carry in a username")
+
+
+def _check_base_url(base_url: str, *, allow_insecure_http: bool) -> None:
+    url = httpx.URL(base_url)
+    if url.scheme not in ("http", "https"):
+        raise ValueError("base_url must start with https:// (or http:// for this machine)")
+    if url.userinfo:
+        raise ValueError("base_url must not carry credentials; pass api_key= instead")
+    if url.query or url.fragment:
+        raise ValueError("base_url must not have a query or a fragment")
+    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
+        raise ValueError(
+            f"base_url uses plain http to {url.host!r}, which would send the API key in clear "
+            "text; use https, or pass allow_insecure_http=True"
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

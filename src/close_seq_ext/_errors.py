@@ -1,0 +1,258 @@
+"""The exceptions of close-sequences, and the mapping of Close's error answers onto them.
+
+    CloseError
+    ├── APIConnectionError          no answer: connect, read or write failed
+    │   └── APITimeoutError         no answer in time
+    ├── APIStatusError              an answer with a non-2xx status, left after retries
+    │   ├── ValidationError         400
+    │   ├── AuthenticationError     401
+    │   ├── PermissionDeniedError   403
+    │   ├── NotFoundError           404
+    │   ├── RateLimitError          429
+    │   └── ServerError             5xx
+    ├── APIResponseValidationError  a 2xx answer whose body is not what the contract says
+    ├── BulkActionFailed            a bulk action ended in `error`
+    └── BulkActionTimeout           a bulk action did not end in time (also a TimeoutError)
+
+Catch the base class to handle every failure of the SDK in one place:
+
+    try:
+        sequence = await get_sequence.asyncio("seq_123", client=client)
+    except close_seq_ext.NotFoundError:
+        ...
+    except close_seq_ext.CloseError as exc:
+        log.warning("Close call failed: %s", exc)
+
+No message, repr or attribute printed by these classes contains the API key or the
+Authorization header: messages are built from Close's answer body and the request's method
+and path only, and httpx masks the Authorization header in the reprs of requests.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+if TYPE_CHECKING:
+    from close_sequences.models import BulkSequenceSubscription
+
+__all__ = [
+    "APIConnectionError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BulkActionFailed",
+    "BulkActionTimeout",
+    "CloseError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "ValidationError",
+    "error_for_response",
+]
+
+# Long enough for Close's messages, short enough that an HTML error page stays readable.
+_MAX_MESSAGE = 200
+
+
+class CloseError(Exception):
+    """Base class of every exception the SDK raises."""
+
+
+class APIConnectionError(CloseError):
+    """Raised when no answer came back: the connection failed, broke, or the request could not
+    be written. Retried for idempotent requests before it is raised.
+
+    Attributes:
+        request: The request that got no answer.
+    """
+
+    def __init__(self, message: str, *, request: httpx.Request) -> None:
+        super().__init__(message)
+        self.request = request
+
+
+class APITimeoutError(APIConnectionError):
+    """Raised when no answer came back within the client's timeout."""
+
+
+class APIStatusError(CloseError):
+    """Raised for any answer with a non-2xx status (a subclass where one fits).
+
+    Attributes:
+        status_code: The HTTP status.
+        response: The answer, with its body read.
+        message: Close's message (or a short excerpt of a non-JSON body).
+        body: The decoded JSON body, or `None` when the body was not JSON.
+    """
+
+    def __init__(
+        self, message: str, *, response: httpx.Response, body: object | None = None
+    ) -> None:
+        request = response.request
+        where = f"{request.method} {request.url.path}"
+        super().__init__(f"{response.status_code} on {where}: {message}")
+        self.message = message
+        self.response = response
+        self.status_code = response.status_code
+        self.body = body
+
+
+class ValidationError(APIStatusError):
+    """Raised for a 400: Close rejected the request.
+
+    Attributes:
+        field_errors: Field name to message, from Close's `field-errors`.
+        errors: Errors about the whole request, from Close's `errors`.
+    """
+
+    def __init__(
+        self, message: str, *, response: httpx.Response, body: object | None = None
+    ) -> None:
+        super().__init__(message, response=response, body=body)
+        content = body if isinstance(body, dict) else {}
+        field_errors = content.get("field-errors")
+        errors = content.get("errors")
+        self.field_errors: dict[str, Any] = field_errors if isinstance(field_errors, dict) else {}
+        self.errors: list[Any] = errors if isinstance(errors, list) else []
+
+
+class AuthenticationError(APIStatusError):
+    """Raised for a 401: the API key or OAuth token is missing, wrong or revoked."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """Raised for a 403: the credentials may not do this."""
+
+
+class NotFoundError(APIStatusError):
+    """Raised for a 404: no object has that id (or the path is wrong)."""
+
+
+class RateLimitError(APIStatusError):
+    """Raised for a 429 that retries could not get past.
+
+    Attributes:
+        retry_after: Seconds Close asked to wait, or `None` if it did not say.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: object | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, response=response, body=body)
+        self.retry_after = retry_after
+
+
+class ServerError(APIStatusError):
+    """Raised for a 5xx answer left after retries."""
+
+
+class APIResponseValidationError(CloseError):
+    """Raised when a successful answer's body is not JSON, or not the shape the contract says.
+
+    Attributes:
+        response: The answer.
+    """
+
+    def __init__(self, message: str, *, response: httpx.Response) -> None:
+        super().__init__(message)
+        self.response = response
+
+
+class BulkActionFailed(CloseError):
+    """Raised by `wait_for_bulk_action` when the bulk action ends with status `error`.
+
+    Attributes:
+        bulk_action: The final state of the bulk action.
+    """
+
+    def __init__(self, message: str, *, bulk_action: BulkSequenceSubscription) -> None:
+        super().__init__(message)
+        self.bulk_action = bulk_action
+
+
+class BulkActionTimeout(CloseError, TimeoutError):
+    """Raised by `wait_for_bulk_action` when the bulk action has not ended within `timeout`.
+
+    Attributes:
+        bulk_action: The last state seen, or `None` if none was fetched.
+    """
+
+    def __init__(self, message: str, *, bulk_action: BulkSequenceSubscription | None) -> None:
+        super().__init__(message)
+        self.bulk_action = bulk_action
+
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: ValidationError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    429: RateLimitError,
+}
+
+
+def error_for_response(
+    response: httpx.Response, *, retry_after: float | None = None
+) -> APIStatusError:
+    """The exception for a non-2xx `response` whose body has been read.
+
+    >>> request = httpx.Request("GET", "https://api.close.com/api/v1/sequence/x/")
+    >>> error_for_response(httpx.Response(404, json={"error": "Not found"}, request=request))
+    NotFoundError('404 on GET /api/v1/sequence/x/: Not found')
+    """
+    body = _json_or_none(response)
+    message = _message(response, body)
+    if response.status_code == 429:
+        return RateLimitError(message, response=response, body=body, retry_after=retry_after)
+    if response.status_code >= 500:
+        return ServerError(message, response=response, body=body)
+    error_class = _STATUS_ERRORS.get(response.status_code, APIStatusError)
+    return error_class(message, response=response, body=body)
+
+
+def _json_or_none(response: httpx.Response) -> object | None:
+    try:
+        body: object = json.loads(response.content)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError both
+        return None
+    return body
+
+
+def _message(response: httpx.Response, body: object | None) -> str:
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            error = error.get("message")
+        if isinstance(error, str) and error:
+            return _shorten(error)
+        field_errors = body.get("field-errors")
+        if isinstance(field_errors, dict) and field_errors:
+            return _shorten("; ".join(f"{k}: {_flatten(v)}" for k, v in field_errors.items()))
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors:
+            return _shorten("; ".join(_flatten(e) for e in errors))
+    text = " ".join(response.content.decode("utf-8", "replace").split())
+    if text and not text.startswith("<"):
+        return _shorten(text)
+    # An HTML page from a proxy or an empty body: the reason phrase says enough.
+    return response.reason_phrase or "no message"
+
+
+def _flatten(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"

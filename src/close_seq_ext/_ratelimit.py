@@ -1,0 +1,116 @@
+"""Coordinated slow-down: requests of one client share what Close says of its rate limits.
+
+Close limits each endpoint group (method and path pattern) per API key, and tells the
+state of the limit on every answer: `RateLimit: limit=100, remaining=7, reset=2`. A client
+that only reacts to 429s lets all its concurrent tasks run into the wall together and then
+retry together. Instead, `RateLimitGate` keeps, per group, the requests left in the current
+window and when it resets. A request reserves one before it is sent; when none are left, it
+waits for the reset, and the requests that wake then are again counted against the new
+window, so at most `limit` of them go out at once.
+
+The counts are Close's, corrected for what is in flight: an answer can only lower the
+remaining count of the window it belongs to (answers to earlier requests arrive late), and
+a later window replaces it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+
+import attrs
+import httpx
+
+__all__ = ["RateLimitGate", "endpoint_group"]
+
+# Path segments that name a collection; any other segment is an object id.
+_COLLECTIONS = frozenset({"api", "v1", "sequence", "sequence_subscription", "bulk_action"})
+_FIELD = re.compile(r"\b(limit|remaining|reset)=\s*([0-9]+(?:\.[0-9]+)?)")
+# Without a known reset, a group that ran out waits this long for an answer to tell more.
+_UNKNOWN_RESET_WAIT = 0.05
+# Two windows whose resets are this close (in seconds) are the same window.
+_SAME_WINDOW = 0.25
+
+
+def endpoint_group(method: str, path: str) -> str:
+    """The rate-limit group of a request: its method and path with ids replaced.
+
+    >>> endpoint_group("GET", "/api/v1/sequence/seq_123/")
+    'GET /api/v1/sequence/{id}/'
+    """
+    parts = [p if p in _COLLECTIONS or not p else "{id}" for p in path.split("/")]
+    return f"{method} {'/'.join(parts)}"
+
+
+@attrs.define
+class _Window:
+    limit: int | None = None
+    remaining: int | None = None
+    reset_at: float | None = None
+
+
+class RateLimitGate:
+    """Per-group counts of the requests Close still allows; shared by all of a client's tasks.
+
+    `reserve()` and `observe()` never block: they return how long to wait and the transports
+    sleep (with `anyio.sleep` or `time.sleep`), so one gate serves sync and async clients.
+
+    >>> gate = RateLimitGate()
+    >>> gate.reserve("GET /api/v1/sequence/")
+    0.0
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._windows: dict[str, _Window] = {}
+        # Sync clients may share the gate across threads; the lock is never held while waiting.
+        self._lock = threading.Lock()
+
+    def reserve(self, group: str) -> float:
+        """Take one request of `group`'s window; return 0.0, or the seconds to wait first.
+
+        After waiting, call `reserve` again: another task may have taken the slot.
+        """
+        with self._lock:
+            window = self._windows.get(group)
+            if window is None or window.remaining is None:
+                return 0.0
+            now = self._clock()
+            if window.reset_at is not None and now >= window.reset_at:
+                # A new window began; count against it until an answer says more.
+                window.remaining, window.reset_at = window.limit, None
+            if window.remaining is None or window.remaining > 0:
+                if window.remaining is not None:
+                    window.remaining -= 1
+                return 0.0
+            if window.reset_at is None:
+                return _UNKNOWN_RESET_WAIT
+            return window.reset_at - now
+
+    def observe(self, group: str, response: httpx.Response) -> None:
+        """Learn the state of `group`'s limit from an answer's `RateLimit` header."""
+        fields = dict(_FIELD.findall(response.headers.get("ratelimit", "")))
+        if "remaining" not in fields or "reset" not in fields:
+            return
+        remaining = int(float(fields["remaining"]))
+        reset_at = self._clock() + float(fields["reset"])
+        limit = int(float(fields["limit"])) if "limit" in fields else None
+        with self._lock:
+            window = self._windows.setdefault(group, _Window())
+            if window.reset_at is not None and window.remaining is not None:
+                if reset_at < window.reset_at - _SAME_WINDOW:
+                    return  # a late answer from a window that is over
+                if reset_at <= window.reset_at + _SAME_WINDOW:
+                    remaining = min(remaining, window.remaining)
+            window.limit = limit if limit is not None else window.limit
+            window.remaining = remaining
+            window.reset_at = reset_at
+
+    def block(self, group: str, seconds: float) -> None:
+        """Hold back `group` for `seconds`: Close answered 429 and asked for that wait."""
+        with self._lock:
+            window = self._windows.setdefault(group, _Window())
+            window.remaining = 0
+            window.reset_at = self._clock() + seconds

@@ -1,0 +1,224 @@
+"""Retries, rate limits and typed errors as httpx transports, for async and sync clients.
+
+`AsyncCloseTransport` and `CloseTransport` wrap the transport that really sends (httpx's
+connection pool by default) and are the one boundary where the SDK turns the network's
+outcomes into its own: a 2xx answer passes through; a 429, a gateway error or a failed
+connection is retried as `_retry` decides, waiting through `anyio.sleep` (so trio works and
+the wait is cancellable) or `time.sleep`; whatever is left becomes a `CloseError`. Because the
+generated functions all send through the client's transport, every one of them raises the
+same typed errors.
+
+    transport = AsyncCloseTransport(httpx.AsyncHTTPTransport(), policy=RetryPolicy())
+    client = httpx.AsyncClient(transport=transport, base_url="https://api.close.com")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import anyio
+import httpx
+
+from ._errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APITimeoutError,
+    error_for_response,
+)
+from ._ratelimit import RateLimitGate, endpoint_group
+from ._retry import RetryPolicy, retry_after, retryable_error, retryable_status
+
+__all__ = ["AsyncCloseTransport", "CloseTransport"]
+
+logger = logging.getLogger("close_seq_ext")
+
+
+class CloseResponse(httpx.Response):
+    """An answer whose `json()` raises `APIResponseValidationError` instead of a bare
+    `JSONDecodeError` when the body is malformed or truncated."""
+
+    def json(self, **kwargs: Any) -> Any:
+        try:
+            return super().json(**kwargs)
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError both
+            raise APIResponseValidationError(
+                f"{self.status_code} on {self.request.method} {self.request.url.path}: "
+                f"the body is not valid JSON ({exc})",
+                response=self,
+            ) from exc
+
+
+def _rewrap(response: httpx.Response) -> CloseResponse:
+    rewrapped = CloseResponse(
+        response.status_code,
+        headers=response.headers,
+        stream=response.stream,
+        extensions=response.extensions,
+    )
+    rewrapped.request = response.request
+    return rewrapped
+
+
+@contextlib.contextmanager
+def _mapped_errors(request: httpx.Request) -> Iterator[None]:
+    # The most specific mapping wins: a timeout is also a transport error.
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        raise APITimeoutError(_describe(request, exc), request=request) from exc
+    except httpx.TransportError as exc:
+        raise APIConnectionError(_describe(request, exc), request=request) from exc
+
+
+def _describe(request: httpx.Request, exc: Exception) -> str:
+    reason = str(exc) or type(exc).__name__
+    return f"{request.method} {request.url.path}: {reason}"
+
+
+class _Attempts:
+    """The retry bookkeeping shared by the sync and async transports: what to do next."""
+
+    def __init__(self, request: httpx.Request, policy: RetryPolicy) -> None:
+        self.request = request
+        self.policy = policy
+        self.attempt = 0
+
+    def wait_after_response(self, response: httpx.Response) -> float | None:
+        """Seconds to wait before retrying `response`'s request, or None to give up."""
+        if not retryable_status(self.request.method, response.status_code):
+            return None
+        hint = retry_after(response)
+        if hint is not None and hint > self.policy.max_retry_wait:
+            return None
+        return self._next_wait(hint, f"status {response.status_code}")
+
+    def wait_after_error(self, error: httpx.TransportError) -> float | None:
+        """Seconds to wait before resending after `error`, or None to give up."""
+        if not retryable_error(self.request.method, error):
+            return None
+        return self._next_wait(None, type(error).__name__)
+
+    def _next_wait(self, hint: float | None, cause: str) -> float | None:
+        if self.attempt >= self.policy.max_retries:
+            return None
+        self.attempt += 1
+        wait = hint if hint is not None else self.policy.backoff(self.attempt)
+        logger.info(
+            "retrying %s %s after %s in %.2fs (retry %d of %d)",
+            self.request.method,
+            self.request.url.path,
+            cause,
+            wait,
+            self.attempt,
+            self.policy.max_retries,
+        )
+        return wait
+
+
+def _final_error(response: httpx.Response) -> Exception:
+    return error_for_response(response, retry_after=retry_after(response))
+
+
+class AsyncCloseTransport(httpx.AsyncBaseTransport):
+    """Retries, shared rate-limit waits and typed errors around an async transport.
+
+    Args:
+        inner: The transport that sends (`httpx.AsyncHTTPTransport` in production).
+        policy: Retry limits and waits.
+        gate: Rate-limit state; share one between the transports of one client.
+    """
+
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        *,
+        policy: RetryPolicy,
+        gate: RateLimitGate | None = None,
+    ) -> None:
+        self._inner = inner
+        self._policy = policy
+        self._gate = gate if gate is not None else RateLimitGate()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        group = endpoint_group(request.method, request.url.path)
+        attempts = _Attempts(request, self._policy)
+        while True:
+            # A slot freed by the window's reset may be taken by another task: ask again.
+            while (hold := self._gate.reserve(group)) > 0:  # noqa: ASYNC110
+                await anyio.sleep(hold)
+            with _mapped_errors(request):
+                try:
+                    response = await self._inner.handle_async_request(request)
+                except httpx.TransportError as exc:
+                    delay = attempts.wait_after_error(exc)
+                    if delay is None:
+                        raise
+                    await anyio.sleep(delay)
+                    continue
+            response.request = request
+            self._gate.observe(group, response)
+            if response.is_success:
+                return _rewrap(response)
+            await response.aread()
+            await response.aclose()
+            delay = attempts.wait_after_response(response)
+            if delay is None:
+                raise _final_error(response)
+            if response.status_code == 429:
+                self._gate.block(group, delay)
+            else:
+                await anyio.sleep(delay)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class CloseTransport(httpx.BaseTransport):
+    """The sync twin of `AsyncCloseTransport`, with the same rules."""
+
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        *,
+        policy: RetryPolicy,
+        gate: RateLimitGate | None = None,
+    ) -> None:
+        self._inner = inner
+        self._policy = policy
+        self._gate = gate if gate is not None else RateLimitGate()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        group = endpoint_group(request.method, request.url.path)
+        attempts = _Attempts(request, self._policy)
+        while True:
+            while (hold := self._gate.reserve(group)) > 0:
+                time.sleep(hold)
+            with _mapped_errors(request):
+                try:
+                    response = self._inner.handle_request(request)
+                except httpx.TransportError as exc:
+                    delay = attempts.wait_after_error(exc)
+                    if delay is None:
+                        raise
+                    time.sleep(delay)
+                    continue
+            response.request = request
+            self._gate.observe(group, response)
+            if response.is_success:
+                return _rewrap(response)
+            response.read()
+            response.close()
+            delay = attempts.wait_after_response(response)
+            if delay is None:
+                raise _final_error(response)
+            if response.status_code == 429:
+                self._gate.block(group, delay)
+            else:
+                time.sleep(delay)
+
+    def close(self) -> None:
+        self._inner.close()

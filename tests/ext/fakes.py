@@ -1,0 +1,55 @@
+"""A scripted fake of Close for transport-level tests: answers in order, records requests.
+
+Integration tests use the real local server (`close_seq_ext.testing`); these fakes cover
+what a real server cannot do on cue, like raising a given httpx error at a given try.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import httpx
+
+from close_seq_ext import make_client
+from close_sequences import Client
+
+Outcome = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
+API_KEY = "api_test_secret_0123456789"
+
+
+class Script:
+    """Answers each request with the next outcome; the last one repeats."""
+
+    def __init__(self, outcomes: Iterable[Outcome]) -> None:
+        self.outcomes = list(outcomes)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        outcome = self.outcomes[min(len(self.requests), len(self.outcomes)) - 1]
+        if isinstance(outcome, Exception):
+            raise outcome
+        if isinstance(outcome, httpx.Response):
+            return outcome
+        return outcome(request)
+
+    @property
+    def count(self) -> int:
+        return len(self.requests)
+
+
+def scripted_client(*outcomes: Outcome, **options: Any) -> tuple[Client, Script]:
+    script = Script(outcomes)
+    settings: dict[str, Any] = {"backoff_initial": 0.001, "backoff_max": 0.002} | options
+    client = make_client(
+        API_KEY,
+        base_url="https://api.close.test",
+        transport=httpx.MockTransport(script),
+        **settings,
+    )
+    return client, script
+
+
+def sequence_json(**fields: Any) -> dict[str, Any]:
+    return {"id": "seq_1", "name": "Demo", "status": "active", **fields}

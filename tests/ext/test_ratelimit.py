@@ -1,0 +1,98 @@
+"""The shared rate-limit gate: one client's tasks slow down together instead of piling up."""
+
+from __future__ import annotations
+
+import httpx
+
+from close_seq_ext._ratelimit import RateLimitGate, endpoint_group
+
+GROUP = "GET /api/v1/sequence/"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def answer(header: str) -> httpx.Response:
+    return httpx.Response(200, headers={"RateLimit": header})
+
+
+def test_ids_in_a_path_fall_into_one_group() -> None:
+    assert endpoint_group("GET", "/api/v1/sequence/seq_1/") == endpoint_group(
+        "GET", "/api/v1/sequence/seq_2/"
+    )
+    assert endpoint_group("GET", "/api/v1/bulk_action/sequence_subscription/bulkseqsub_1/") == (
+        "GET /api/v1/bulk_action/sequence_subscription/{id}/"
+    )
+
+
+def test_methods_make_different_groups() -> None:
+    assert endpoint_group("GET", "/api/v1/sequence/") != endpoint_group("POST", "/api/v1/sequence/")
+
+
+def test_an_unknown_group_goes_at_once() -> None:
+    assert RateLimitGate().reserve(GROUP) == 0.0
+
+
+def test_requests_go_while_close_says_some_remain() -> None:
+    gate = RateLimitGate(FakeClock())
+    gate.observe(GROUP, answer("limit=10, remaining=2, reset=1"))
+    assert [gate.reserve(GROUP) for _ in range(2)] == [0.0, 0.0]
+
+
+def test_when_none_remain_a_request_waits_until_the_reset() -> None:
+    gate = RateLimitGate(FakeClock())
+    gate.observe(GROUP, answer("limit=10, remaining=0, reset=1.5"))
+    assert gate.reserve(GROUP) == 1.5
+
+
+def test_reservations_are_counted_before_answers_come_back() -> None:
+    gate = RateLimitGate(FakeClock())
+    gate.observe(GROUP, answer("limit=10, remaining=1, reset=1"))
+    assert gate.reserve(GROUP) == 0.0
+    assert gate.reserve(GROUP) == 1.0
+
+
+def test_after_the_reset_at_most_limit_requests_go_before_an_answer() -> None:
+    clock = FakeClock()
+    gate = RateLimitGate(clock)
+    gate.observe(GROUP, answer("limit=3, remaining=0, reset=1"))
+    clock.now += 1
+    waits = [gate.reserve(GROUP) for _ in range(4)]
+    assert waits[:3] == [0.0, 0.0, 0.0]
+    assert waits[3] > 0
+
+
+def test_a_late_answer_from_the_same_window_cannot_raise_the_count() -> None:
+    clock = FakeClock()
+    gate = RateLimitGate(clock)
+    gate.observe(GROUP, answer("limit=10, remaining=1, reset=1"))
+    gate.reserve(GROUP)
+    gate.observe(GROUP, answer("limit=10, remaining=5, reset=1"))  # sent before the others
+    assert gate.reserve(GROUP) == 1.0
+
+
+def test_an_answer_from_a_later_window_replaces_the_count() -> None:
+    clock = FakeClock()
+    gate = RateLimitGate(clock)
+    gate.observe(GROUP, answer("limit=10, remaining=0, reset=1"))
+    clock.now += 1.1
+    gate.observe(GROUP, answer("limit=10, remaining=9, reset=1"))
+    assert gate.reserve(GROUP) == 0.0
+
+
+def test_a_429_blocks_the_group_for_the_wait_close_asked() -> None:
+    gate = RateLimitGate(FakeClock())
+    gate.block(GROUP, 2.0)
+    assert gate.reserve(GROUP) == 2.0
+    assert gate.reserve("POST /api/v1/sequence/") == 0.0
+
+
+def test_answers_without_the_header_change_nothing() -> None:
+    gate = RateLimitGate(FakeClock())
+    gate.observe(GROUP, httpx.Response(200))
+    assert gate.reserve(GROUP) == 0.0

@@ -1,0 +1,282 @@
+"""Retries, rate-limit waits and typed errors, whichever generated function makes the call."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+import close_seq_ext
+from close_seq_ext import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APITimeoutError,
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    ValidationError,
+)
+from close_sequences.api.bulk_actions import create_bulk_sequence_subscription
+from close_sequences.api.sequences import create_sequence, delete_sequence, get_sequence
+from close_sequences.models import (
+    BulkActionType,
+    BulkSequenceSubscriptionCreate,
+    SequenceCreate,
+    SequenceStepInput,
+)
+from tests.ext.fakes import scripted_client, sequence_json
+
+pytestmark = pytest.mark.anyio
+
+OK = httpx.Response(200, json=sequence_json())
+
+
+def new_sequence() -> SequenceCreate:
+    return SequenceCreate(name="Demo", timezone="UTC", steps=[SequenceStepInput(delay=0)])
+
+
+def new_bulk_action() -> BulkSequenceSubscriptionCreate:
+    return BulkSequenceSubscriptionCreate(
+        action_type=BulkActionType.PAUSE, s_query={"type": "and", "queries": []}
+    )
+
+
+async def test_a_2xx_answer_is_parsed_into_the_model() -> None:
+    client, _ = scripted_client(OK)
+    async with client:
+        sequence = await get_sequence.asyncio("seq_1", client=client)
+    assert sequence.name == "Demo"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"RateLimit": "limit=10, remaining=0, reset=0.05"},
+        {"Retry-After": "0.05"},
+        {"RateLimit-Reset": "0.05"},
+    ],
+    ids=["RateLimit", "Retry-After", "RateLimit-Reset"],
+)
+async def test_a_429_waits_what_close_asks_then_succeeds(headers: dict[str, str]) -> None:
+    client, script = scripted_client(httpx.Response(429, headers=headers), OK)
+    started = time.monotonic()
+    async with client:
+        await get_sequence.asyncio("seq_1", client=client)
+    assert script.count == 2
+    assert time.monotonic() - started >= 0.05
+
+
+async def test_a_429_reads_the_wait_from_an_older_json_body() -> None:
+    limited = httpx.Response(429, json={"error": {"rate_reset": 0.05, "message": "slow down"}})
+    client, script = scripted_client(limited, OK)
+    started = time.monotonic()
+    async with client:
+        await get_sequence.asyncio("seq_1", client=client)
+    assert script.count == 2
+    assert time.monotonic() - started >= 0.05
+
+
+async def test_the_ratelimit_header_wins_over_retry_after() -> None:
+    headers = {"RateLimit": "limit=1, remaining=0, reset=0.01", "Retry-After": "30"}
+    client, script = scripted_client(httpx.Response(429, headers=headers), OK, max_retry_wait=1)
+    async with client:
+        await get_sequence.asyncio("seq_1", client=client)
+    assert script.count == 2
+
+
+async def test_a_429_asking_for_more_than_the_cap_raises_at_once_with_retry_after() -> None:
+    client, script = scripted_client(httpx.Response(429, headers={"Retry-After": "120"}))
+    async with client:
+        with pytest.raises(RateLimitError) as caught:
+            await get_sequence.asyncio("seq_1", client=client)
+    assert caught.value.retry_after == 120
+    assert caught.value.status_code == 429
+    assert script.count == 1
+
+
+async def test_a_429_storm_ends_in_rate_limit_error_after_max_retries() -> None:
+    client, script = scripted_client(
+        httpx.Response(429, headers={"Retry-After": "0"}), max_retries=3
+    )
+    async with client:
+        with pytest.raises(RateLimitError) as caught:
+            await get_sequence.asyncio("seq_1", client=client)
+    assert script.count == 4
+    assert caught.value.retry_after == 0
+
+
+async def test_a_post_is_retried_after_a_429() -> None:
+    created = httpx.Response(200, json={"id": "bulkseqsub_1", "status": "created"})
+    client, script = scripted_client(httpx.Response(429, headers={"Retry-After": "0"}), created)
+    async with client:
+        await create_bulk_sequence_subscription.asyncio(client=client, body=new_bulk_action())
+    assert script.count == 2
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+async def test_a_gateway_error_on_get_is_retried(status: int) -> None:
+    client, script = scripted_client(httpx.Response(status), httpx.Response(status), OK)
+    async with client:
+        await get_sequence.asyncio("seq_1", client=client)
+    assert script.count == 3
+
+
+async def test_a_gateway_error_on_post_is_not_retried() -> None:
+    client, script = scripted_client(httpx.Response(503, text="busy"), OK)
+    async with client:
+        with pytest.raises(ServerError) as caught:
+            await create_sequence.asyncio(client=client, body=new_sequence())
+    assert script.count == 1
+    assert caught.value.status_code == 503
+
+
+async def test_a_delete_is_retried_after_a_gateway_error() -> None:
+    client, script = scripted_client(httpx.Response(502), httpx.Response(200))
+    async with client:
+        await delete_sequence.asyncio_detailed("seq_1", client=client)
+    assert script.count == 2
+
+
+async def test_a_connection_refused_before_sending_is_retried_even_for_a_post() -> None:
+    client, script = scripted_client(httpx.ConnectError("refused"), OK)
+    async with client:
+        await create_sequence.asyncio(client=client, body=new_sequence())
+    assert script.count == 2
+
+
+async def test_a_connection_dropped_after_sending_a_post_is_not_retried() -> None:
+    client, script = scripted_client(httpx.RemoteProtocolError("server disconnected"), OK)
+    async with client:
+        with pytest.raises(APIConnectionError):
+            await create_sequence.asyncio(client=client, body=new_sequence())
+    assert script.count == 1
+
+
+async def test_a_connection_dropped_on_get_is_retried() -> None:
+    client, script = scripted_client(httpx.ReadError("reset by peer"), OK)
+    async with client:
+        await get_sequence.asyncio("seq_1", client=client)
+    assert script.count == 2
+
+
+async def test_a_read_timeout_left_after_retries_raises_api_timeout_error() -> None:
+    client, script = scripted_client(httpx.ReadTimeout("slow"), max_retries=1)
+    async with client:
+        with pytest.raises(APITimeoutError) as caught:
+            await get_sequence.asyncio("seq_1", client=client)
+    assert script.count == 2
+    assert isinstance(caught.value, APIConnectionError)
+    assert "GET /api/v1/sequence/seq_1/" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(401, AuthenticationError), (403, PermissionDeniedError), (404, NotFoundError)],
+)
+async def test_an_error_status_raises_its_exception_with_closes_message(
+    status: int, error: type[Exception]
+) -> None:
+    client, _ = scripted_client(httpx.Response(status, json={"error": "Nope."}))
+    async with client:
+        with pytest.raises(error) as caught:
+            await get_sequence.asyncio("seq_1", client=client)
+    assert caught.value.message == "Nope."  # type: ignore[attr-defined]
+    assert str(caught.value) == f"{status} on GET /api/v1/sequence/seq_1/: Nope."
+
+
+async def test_a_400_carries_closes_field_errors() -> None:
+    body = {"errors": [], "field-errors": {"timezone": "This field is required."}}
+    client, _ = scripted_client(httpx.Response(400, json=body))
+    async with client:
+        with pytest.raises(ValidationError) as caught:
+            await create_sequence.asyncio(client=client, body=new_sequence())
+    assert caught.value.field_errors == {"timezone": "This field is required."}
+    assert caught.value.errors == []
+    assert caught.value.message == "timezone: This field is required."
+
+
+async def test_a_502_with_an_html_body_gives_a_short_server_error() -> None:
+    html = "<html><body><h1>502 Bad Gateway</h1>" + "x" * 5000 + "</body></html>"
+    client, _ = scripted_client(httpx.Response(502, html=html), max_retries=0)
+    async with client:
+        with pytest.raises(ServerError) as caught:
+            await get_sequence.asyncio("seq_1", client=client)
+    assert caught.value.message == "Bad Gateway"
+    assert caught.value.body is None
+    assert len(str(caught.value)) < 100
+
+
+async def test_an_error_with_an_empty_body_still_gives_a_clean_exception() -> None:
+    client, _ = scripted_client(httpx.Response(404, content=b""))
+    async with client:
+        with pytest.raises(NotFoundError, match="Not Found"):
+            await get_sequence.asyncio("seq_1", client=client)
+
+
+async def test_an_unlisted_error_status_raises_api_status_error() -> None:
+    client, _ = scripted_client(httpx.Response(402, json={"error": "Upgrade your plan."}))
+    async with client:
+        with pytest.raises(close_seq_ext.APIStatusError) as caught:
+            await get_sequence.asyncio("seq_1", client=client)
+    assert type(caught.value) is close_seq_ext.APIStatusError
+    assert caught.value.status_code == 402
+
+
+@pytest.mark.parametrize("body", [b'{"id": "seq_1", "na', b"<html>oops</html>"])
+async def test_a_malformed_success_body_raises_a_typed_error(body: bytes) -> None:
+    client, _ = scripted_client(httpx.Response(200, content=body))
+    async with client:
+        with pytest.raises(APIResponseValidationError, match="not valid JSON"):
+            await get_sequence.asyncio("seq_1", client=client)
+
+
+async def test_remaining_zero_makes_the_next_request_to_the_group_wait_for_the_reset() -> None:
+    exhausted = httpx.Response(
+        200, json=sequence_json(), headers={"RateLimit": "limit=1, remaining=0, reset=0.2"}
+    )
+    client, script = scripted_client(exhausted, OK)
+    async with client:
+        await get_sequence.asyncio("seq_1", client=client)
+        started = time.monotonic()
+        await get_sequence.asyncio("seq_2", client=client)
+    assert time.monotonic() - started >= 0.15
+    assert script.count == 2
+
+
+async def test_remaining_zero_on_one_group_does_not_slow_another() -> None:
+    exhausted = httpx.Response(
+        200, json=sequence_json(), headers={"RateLimit": "limit=1, remaining=0, reset=5"}
+    )
+    created = httpx.Response(200, json={"id": "bulkseqsub_1"})
+    client, _ = scripted_client(exhausted, created)
+    async with client:
+        await get_sequence.asyncio("seq_1", client=client)
+        started = time.monotonic()
+        await create_bulk_sequence_subscription.asyncio(client=client, body=new_bulk_action())
+    assert time.monotonic() - started < 1
+
+
+def test_the_sync_functions_retry_and_raise_the_same_way() -> None:
+    client, script = scripted_client(
+        httpx.Response(503), httpx.Response(404, json={"error": "Gone."})
+    )
+    with client, pytest.raises(NotFoundError, match=r"Gone\."):
+        get_sequence.sync("seq_1", client=client)
+    assert script.count == 2
+
+
+def test_the_sync_functions_wait_out_a_429() -> None:
+    client, script = scripted_client(httpx.Response(429, headers={"Retry-After": "0.01"}), OK)
+    with client:
+        assert get_sequence.sync("seq_1", client=client).id == "seq_1"
+    assert script.count == 2
+
+
+def test_a_sync_post_is_not_retried_after_a_dropped_connection() -> None:
+    client, script = scripted_client(httpx.ReadError("reset"), OK)
+    with client, pytest.raises(APIConnectionError):
+        create_sequence.sync(client=client, body=new_sequence())
+    assert script.count == 1
