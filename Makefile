@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install generate check-generated lint typecheck test
+.PHONY: install generate check-generated lint typecheck test vendor
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,3 +31,7 @@ typecheck: $(STAMP)
 test: $(STAMP)
 	$(PY) scripts/generate.py --check
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+vendor: $(STAMP)
+	@test -n "$(DEST)" || { echo "usage: make vendor DEST=path/to/app/pkg/_vendor"; exit 2; }
+	$(PY) scripts/vendor.py "$(DEST)"
