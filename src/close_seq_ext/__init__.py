@@ -7,6 +7,7 @@ async with make_client() as client:  # reads CLOSE_API_KEY
     sequence = await get_sequence.asyncio("seq_123", client=client)
 """
 
+from . import squery
 from ._client import MissingCredentialsError, make_client
 from ._errors import (
     APIConnectionError,
@@ -23,6 +24,8 @@ from ._errors import (
     ServerError,
     ValidationError,
 )
+from ._pagination import AsyncItemIterator, AsyncPageIterator, iter_pages, paginate
+from ._polling import wait_for_bulk_action
 from ._version import __version__
 
 __all__ = [
@@ -30,6 +33,8 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncItemIterator",
+    "AsyncPageIterator",
     "AuthenticationError",
     "BulkActionFailed",
     "BulkActionTimeout",
@@ -41,12 +46,16 @@ __all__ = [
     "ServerError",
     "ValidationError",
     "__version__",
+    "iter_pages",
     "make_client",
+    "paginate",
+    "squery",
+    "wait_for_bulk_action",
 ]
 
 # Show the public home of each name in reprs, tracebacks and docs.
 for _name in __all__:
     _obj = globals()[_name]
-    if hasattr(_obj, "__module__") and not isinstance(_obj, str):
+    if isinstance(_obj, type) or callable(_obj):
         _obj.__module__ = __name__
 del _name, _obj

@@ -9,7 +9,7 @@ from pathlib import Path
 from tests.spec_support import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from vendor import rewrite_imports  # noqa: E402
+from vendor import rewrite_imports
 
 
 def test_an_absolute_from_import_becomes_relative() -> None:
@@ -17,7 +17,7 @@ def test_an_absolute_from_import_becomes_relative() -> None:
     assert (
         rewrite_imports(source, "..")
         == "from ..close_sequences.models import Sequence, SequenceList as L\n"
-    )  # noqa: E501
+    )
 
 
 def test_a_parenthesised_import_over_several_lines_becomes_one_line() -> None:
