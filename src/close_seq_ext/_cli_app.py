@@ -15,7 +15,6 @@ from typing import Annotated, Any, TypeVar
 
 import anyio
 import attrs
-import click
 import typer
 
 from close_sequences.api.bulk_actions import (
@@ -181,7 +180,8 @@ def _run(ctx: typer.Context, call: Callable[[Client], Awaitable[T]]) -> T:
             max_retries=settings.max_retries,
         )
     except ValueError as exc:  # a malformed key or an unsafe --base-url; the key is not shown
-        raise click.UsageError(str(exc)) from None
+        option = "--base-url" if str(exc).startswith("base_url") else "--api-key/CLOSE_API_KEY"
+        raise typer.BadParameter(str(exc), param_hint=option) from None
 
     async def session() -> T:
         async with client:
@@ -321,7 +321,7 @@ def sequences_delete(
     """
     if not yes:
         if not sys.stdin.isatty():
-            raise click.UsageError("not deleting without confirmation: pass --yes")
+            raise typer.BadParameter("needed to delete without a terminal", param_hint="--yes")
         typer.confirm(f"Delete sequence {sequence_id}?", abort=True)
     _run(ctx, lambda client: delete_sequence.asyncio_detailed(sequence_id, client=client))
     if json_output:
@@ -349,7 +349,7 @@ def subscriptions_list(
     Example: close-seq subscriptions list --sequence seq_123 --limit 50
     """
     if sequence is None and lead is None and contact is None:
-        raise click.UsageError("give at least one of --sequence, --lead and --contact")
+        raise typer.BadParameter("give at least one", param_hint="--sequence/--lead/--contact")
     filters = {"sequence_id": sequence, "lead_id": lead, "contact_id": contact}
     params = {name: value for name, value in filters.items() if value is not None}
     items = _run(

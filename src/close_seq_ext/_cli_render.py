@@ -12,7 +12,8 @@ import datetime
 import enum
 import functools
 import json
-from collections.abc import Iterable, Iterator
+import os
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -48,7 +49,12 @@ __all__ = [
 @functools.cache
 def stdout_console() -> Console:
     """The console for results; `highlight=False` so ids and numbers print as they are."""
-    return Console(highlight=False)
+    console = Console(highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        # Piped into a file or `less`: no terminal limits the width, so tables need not
+        # squeeze Close's 54-character ids into rich's default of 80 columns.
+        console.width = 200
+    return console
 
 
 @functools.cache
@@ -77,11 +83,21 @@ def cell(value: object) -> str:
     return str(value)
 
 
-def _table(*columns: str) -> Table:
-    table = Table(*columns, box=None, header_style="bold", pad_edge=False)
-    # Ids are what people copy into the next command: never wrap or shorten them.
-    table.columns[0].no_wrap = True
-    table.columns[0].overflow = "fold"
+# The id people copy into the next command is never wrapped or shortened; the other columns
+# give way when the terminal is narrow (wrapping, or for free text, shortening).
+_WRAP = frozenset({"Sequence", "Created", "Started", "Processed"})
+
+
+def _table(headers: tuple[str, ...], rows: Collection[tuple[str, ...]]) -> Table:
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for index, header in enumerate(headers):
+        if header == "ID":
+            width = max((len(row[index]) for row in rows), default=0)
+            table.add_column(header, no_wrap=True, min_width=max(width, len(header)))
+        else:
+            table.add_column(header, overflow="fold" if header in _WRAP else "ellipsis")
+    for row in rows:
+        table.add_row(*row)
     return table
 
 
@@ -96,13 +112,18 @@ def _detail(rows: Iterable[tuple[str, object]]) -> Table:
 
 def sequences_table(sequences: Iterable[Sequence]) -> Table:
     """One row per sequence."""
-    table = _table("ID", "Name", "Status", "Timezone", "Steps", "Created")
-    for s in sequences:
-        steps = "-" if isinstance(s.steps, Unset) else str(len(s.steps))
-        table.add_row(
-            s.id, cell(s.name), cell(s.status), cell(s.timezone), steps, cell(s.date_created)
+    rows = [
+        (
+            s.id,
+            cell(s.name),
+            cell(s.status),
+            cell(s.timezone),
+            "-" if isinstance(s.steps, Unset) else str(len(s.steps)),
+            cell(s.date_created),
         )
-    return table
+        for s in sequences
+    ]
+    return _table(("ID", "Name", "Status", "Timezone", "Steps", "Created"), rows)
 
 
 def sequence_detail(sequence: Sequence) -> Table:
@@ -127,34 +148,34 @@ def sequence_detail(sequence: Sequence) -> Table:
 
 
 def subscriptions_table(subscriptions: Iterable[SequenceSubscription]) -> Table:
-    """One row per subscription."""
-    table = _table("ID", "Sequence", "Contact", "Email", "Status", "Reason", "Started")
-    for sub in subscriptions:
-        table.add_row(
+    """One row per subscription; the contact shows as its email (`--json` has its id)."""
+    rows = [
+        (
             sub.id,
             cell(sub.sequence_id),
-            cell(sub.contact_id),
             cell(sub.contact_email),
             cell(sub.status),
             cell(sub.status_reason),
             cell(sub.start_date),
         )
-    return table
+        for sub in subscriptions
+    ]
+    return _table(("ID", "Sequence", "Email", "Status", "Reason", "Started"), rows)
 
 
 def bulk_actions_table(bulk_actions: Iterable[BulkSequenceSubscription]) -> Table:
     """One row per bulk action."""
-    table = _table("ID", "Action", "Status", "Sequence", "Processed", "Created")
-    for bulk in bulk_actions:
-        table.add_row(
+    rows = [
+        (
             bulk.id,
             cell(bulk.action_type),
             cell(bulk.status),
-            cell(bulk.sequence_id),
             _fraction(bulk.n_objects_processed, bulk.n_objects),
             cell(bulk.date_created),
         )
-    return table
+        for bulk in bulk_actions
+    ]
+    return _table(("ID", "Action", "Status", "Processed", "Created"), rows)
 
 
 def bulk_action_detail(bulk: BulkSequenceSubscription) -> Table:
@@ -178,10 +199,17 @@ def _fraction(done: int | Unset, total: int | Unset | None) -> str:
 
 
 def _duration(seconds: int) -> str:
+    """A step's delay as people say it.
+
+    >>> _duration(0), _duration(90), _duration(86400), _duration(93600)
+    ('0s', '1m', '1d', '1d 2h')
+    """
+    if seconds < 60:
+        return f"{seconds}s"
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
-    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{rest // 60}m"]
-    return " ".join(p for p in parts if p) if seconds >= 60 else f"{seconds}s"
+    units = ((days, "d"), (hours, "h"), (rest // 60, "m"))
+    return " ".join(f"{number}{unit}" for number, unit in units if number)
 
 
 class _RateColumn(ProgressColumn):
