@@ -225,7 +225,8 @@ class BulkProgress:
 
     def __init__(self, progress: Progress, bulk: BulkSequenceSubscription) -> None:
         self._progress = progress
-        self._task = progress.add_task(bulk.id, total=None, status="")
+        # The action, not the id: Close's 54-character ids would squeeze the bar out.
+        self._task = progress.add_task(f"bulk {cell(bulk.action_type)}", total=None, status="")
         self.update(bulk)
 
     def update(self, bulk: BulkSequenceSubscription) -> None:
