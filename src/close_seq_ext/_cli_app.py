@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import anyio
@@ -206,7 +207,7 @@ def _load_json(value: str, option: str) -> Any:
     if value.startswith("@"):
         path = value[1:]
         try:
-            text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()  # noqa: SIM115
+            text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             raise typer.BadParameter(
                 f"cannot read {path}: {exc.strerror}", param_hint=option
@@ -442,11 +443,19 @@ def _run_bulk(
 _FINAL = (BulkActionStatus.DONE, BulkActionStatus.ERROR)
 
 
-def _start(ctx: typer.Context, body: BulkSequenceSubscriptionCreate, **wait: Any) -> None:
+def _start(
+    ctx: typer.Context,
+    body: BulkSequenceSubscriptionCreate,
+    wait: bool,
+    wait_timeout: float,
+    json_output: bool,
+) -> None:
     _run_bulk(
         ctx,
         lambda client: create_bulk_sequence_subscription.asyncio(client=client, body=body),
-        **wait,
+        wait=wait,
+        wait_timeout=wait_timeout,
+        json_output=json_output,
     )
 
 
@@ -489,7 +498,7 @@ def bulk_subscribe(
         contact_preference=contact_preference,
         calls_assigned_to=_unset(calls_assigned_to),
     )
-    _start(ctx, body, wait=wait, wait_timeout=wait_timeout, json_output=json_output)
+    _start(ctx, body, wait, wait_timeout, json_output)
 
 
 AnySequenceOption = Annotated[
@@ -519,7 +528,7 @@ def bulk_pause(
         results_limit=_unset(results_limit),
         sequence_id=_unset(sequence),
     )
-    _start(ctx, body, wait=wait, wait_timeout=wait_timeout, json_output=json_output)
+    _start(ctx, body, wait, wait_timeout, json_output)
 
 
 @bulk_app.command("resume")
@@ -547,7 +556,7 @@ def bulk_resume(
         results_limit=_unset(results_limit),
         sequence_id=_unset(sequence),
     )
-    _start(ctx, body, wait=wait, wait_timeout=wait_timeout, json_output=json_output)
+    _start(ctx, body, wait, wait_timeout, json_output)
 
 
 @bulk_app.command("status")
