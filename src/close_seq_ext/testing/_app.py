@@ -1,0 +1,362 @@
+"""The ASGI app: Close's 13 operations as Starlette routes, behind faults, auth and rate limits.
+
+Order of the gates, outermost first: bulk work that became due is applied; an injected
+fault may take the request; credentials are checked (401); the endpoint group's rate limit
+is counted (429); then the route runs. Every answer except injected faults carries the
+`RateLimit` header.
+
+>>> from close_seq_ext.testing._state import ServerState
+>>> app = CloseApp(ServerState(leads=1))
+>>> sorted(app.groups)[:2]
+['DELETE /api/v1/sequence/{id}/', 'DELETE /api/v1/sequence_subscription/{id}/']
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import Message, Receive, Scope, Send
+
+from . import _validation as check
+from ._calls import Call, CallLog
+from ._errors import APIErrorResponse
+from ._faults import Fault, Faults
+from ._ratelimit import RateLimitDecision, RateLimiter
+from ._state import ServerState
+
+__all__ = ["CloseApp"]
+
+Obj = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What an operation gets from a request: path id, query parameters, parsed body."""
+
+    id: str
+    query: Mapping[str, str]
+    body: Any
+
+
+# An operation: runs under the state lock, returns (status, JSON value or None for `{}`).
+Operation = Callable[[ServerState, Incoming], tuple[int, Any]]
+
+
+def _shaped(obj: Obj, fields: list[str] | None) -> Obj:
+    # `id` is always kept: the contract requires it and a client cannot do without it.
+    if fields is None:
+        return obj
+    return {k: v for k, v in obj.items() if k in fields or k == "id"}
+
+
+def _one(get: Callable[[ServerState, str], Obj]) -> Operation:
+    def operation(state: ServerState, req: Incoming) -> tuple[int, Any]:
+        return 200, _shaped(get(state, req.id), check.fields_param(req.query))
+
+    return operation
+
+
+def _many(
+    list_page: Callable[[ServerState, Mapping[str, str], int, int], tuple[list[Obj], bool]],
+    *,
+    cached: bool = True,
+) -> Operation:
+    def operation(state: ServerState, req: Incoming) -> tuple[int, Any]:
+        skip, limit = check.page_params(
+            req.query, max_limit=state.max_limit, max_skip=state.max_skip
+        )
+        fields = check.fields_param(req.query)
+        items, has_more = list_page(state, req.query, skip, limit)
+        if fields is not None or not cached:
+            return 200, {"data": [_shaped(item, fields) for item in items], "has_more": has_more}
+        # Pages are joined from per-object JSON the state caches: encoding is most of the
+        # cost of a page, and a paginating client asks for the same objects again and again.
+        data = b",".join(state.encoded(item) for item in items)
+        return 200, b'{"data":[%s],"has_more":%s}' % (data, b"true" if has_more else b"false")
+
+    return operation
+
+
+def _deleted(delete: Callable[[ServerState, str], None]) -> Operation:
+    def operation(state: ServerState, req: Incoming) -> tuple[int, Any]:
+        delete(state, req.id)
+        return 200, None
+
+    return operation
+
+
+SEQ, SUB, BULK = (
+    "/api/v1/sequence/",
+    "/api/v1/sequence_subscription/",
+    "/api/v1/bulk_action/sequence_subscription/",
+)
+
+# (method, path, operation, takes a JSON body)
+OPERATIONS: list[tuple[str, str, Operation, bool]] = [
+    ("GET", SEQ, _many(lambda s, q, skip, limit: s.list_sequences(skip, limit)), False),
+    ("POST", SEQ, lambda s, r: (200, s.create_sequence(r.body)), True),
+    ("GET", SEQ + "{id}/", _one(ServerState.get_sequence), False),
+    ("PUT", SEQ + "{id}/", lambda s, r: (200, s.update_sequence(r.id, r.body)), True),
+    ("DELETE", SEQ + "{id}/", _deleted(ServerState.delete_sequence), False),
+    ("GET", SUB, _many(ServerState.list_subscriptions), False),
+    ("POST", SUB, lambda s, r: (201, s.create_subscription(r.body)), True),
+    ("GET", SUB + "{id}/", _one(ServerState.get_subscription), False),
+    ("PUT", SUB + "{id}/", lambda s, r: (200, s.update_subscription(r.id, r.body)), True),
+    ("DELETE", SUB + "{id}/", _deleted(ServerState.delete_subscription), False),
+    # Bulk actions change as they are polled: never served from the JSON cache.
+    (
+        "GET",
+        BULK,
+        _many(lambda s, q, skip, limit: s.list_bulk_actions(skip, limit), cached=False),
+        False,
+    ),
+    ("POST", BULK, lambda s, r: (200, s.create_bulk_action(r.body)), True),
+    ("GET", BULK + "{id}/", _one(ServerState.get_bulk_action), False),
+    # Outside the contract: read-only leads and contacts, so clients can find ids to use.
+    ("GET", "/api/v1/lead/", _many(lambda s, q, skip, limit: s.list_leads(skip, limit)), False),
+    ("GET", "/api/v1/lead/{id}/", _one(ServerState.get_lead), False),
+    ("GET", "/api/v1/contact/", _many(ServerState.list_contacts), False),
+    ("GET", "/api/v1/contact/{id}/", _one(ServerState.get_contact), False),
+]
+
+_JSON = "application/json"
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+class CloseApp:
+    """The local Close API as an ASGI app; `CloseServer` serves it over real HTTP.
+
+    Args:
+        state: The store the operations act on.
+        faults: Faults waiting for requests.
+        rate_limiter: Counts requests per key and endpoint group.
+        calls: Log of answered requests.
+    """
+
+    def __init__(
+        self,
+        state: ServerState,
+        *,
+        faults: Faults | None = None,
+        rate_limiter: RateLimiter | None = None,
+        calls: CallLog | None = None,
+    ) -> None:
+        self.state = state
+        self.faults = faults or Faults()
+        self.rate_limiter = rate_limiter or RateLimiter()
+        self.calls = calls or CallLog()
+        # Exceptions raised by operations (server bugs); `CloseServer.check()` re-raises them.
+        self.errors: list[BaseException] = []
+        # One route per path, so a 405 lists every method of the path in `Allow`.
+        by_path: dict[str, dict[str, tuple[Operation, bool]]] = {}
+        for method, path, operation, has_body in OPERATIONS:
+            by_path.setdefault(path, {})[method] = (operation, has_body)
+        self.routes: list[BaseRoute] = [
+            Route(path, self._endpoint(methods), methods=list(methods))
+            for path, methods in by_path.items()
+        ]
+        self.groups = {f"{method} {path}" for method, path, _op, _body in OPERATIONS}
+        handlers = {404: self._http_error, 405: self._http_error}
+        self._router = Starlette(routes=self.routes, exception_handlers=handlers)
+        # Close answers 404 for a path without its trailing slash rather than redirecting.
+        self._router.router.redirect_slashes = False
+
+    # --- ASGI entry point
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._router(scope, receive, send)
+            return
+        method, path = scope["method"], scope["path"]
+        query = scope.get("query_string", b"").decode("latin-1")
+        self.state.advance()
+        fault = self.faults.take(method, path)
+        if fault is not None:
+            status = await self._inject(fault, scope, receive, send)
+            self.calls.record(Call(method, path, query, status, fault=True))
+            return
+        status, limited = await self._serve(scope, receive, send)
+        self.calls.record(Call(method, path, query, status, rate_limited=limited))
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> tuple[int | None, bool]:
+        """Auth, rate limit and route; return the status sent and whether it was a 429."""
+        identity = self.state.authenticate(_header(scope, b"authorization"))
+        decision = self.rate_limiter.hit(identity or "anonymous", self._group(scope))
+        tagged = _RateLimitedSend(send, decision)
+        if not decision.allowed:
+            retry_after = [(b"retry-after", decision.retry_after.encode())]
+            await _send_json(tagged, 429, _rate_limit_body(decision), retry_after)
+        elif identity is None:
+            message = "The API key or OAuth token is missing or invalid."
+            await _send_json(tagged, 401, {"error": message})
+        else:
+            await self._router(scope, receive, tagged)
+        return tagged.status, not decision.allowed
+
+    def _group(self, scope: Scope) -> str:
+        for route in self.routes:
+            match, _child = route.matches(scope)
+            if match is not Match.NONE:
+                return f"{scope['method']} {getattr(route, 'path', '*')}"
+        return f"{scope['method']} *"
+
+    # --- routes
+
+    def _endpoint(
+        self, methods: Mapping[str, tuple[Operation, bool]]
+    ) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            operation, has_body = methods["GET" if request.method == "HEAD" else request.method]
+            try:
+                body = _parse_json(await request.body()) if has_body else None
+                incoming = Incoming(request.path_params.get("id", ""), request.query_params, body)
+                with self.state.lock:
+                    status, value = operation(self.state, incoming)
+                    if isinstance(value, bytes):
+                        content = value
+                    else:
+                        content = b"{}" if value is None else _dumps(value)
+            except APIErrorResponse as err:
+                status, content = err.status, _dumps(err.body)
+            except Exception as exc:  # a bug of this server: answer 500, re-raise in check()
+                self.errors.append(exc)
+                status, content = 500, _dumps({"error": f"Local server error: {exc!r}"})
+            return Response(content, status, media_type=_JSON)
+
+        return endpoint
+
+    async def _http_error(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        message = "Not found." if exc.status_code == 404 else "Method not allowed."
+        return Response(_dumps({"error": message}), exc.status_code, exc.headers, media_type=_JSON)
+
+    # --- faults
+
+    async def _inject(self, fault: Fault, scope: Scope, receive: Receive, send: Send) -> int | None:
+        """Misbehave as `fault` says; return the status sent (None: no answer)."""
+        if fault.delay_seconds:
+            await anyio.sleep(fault.delay_seconds)
+        if fault.status_code is not None:
+            body, content_type = fault.error_body()
+            headers = [(k.lower().encode(), v.encode()) for k, v in fault.headers.items()]
+            if content_type:
+                headers.append((b"content-type", content_type.encode()))
+            await _send_raw(send, fault.status_code, body, headers)
+            return fault.status_code
+        if fault.drop_connection and not fault.after_processing:
+            await _drop(send, receive)
+            return None
+        if not (fault.drop_connection or fault.truncate_body or fault.malformed_body):
+            status, _limited = await self._serve(scope, receive, send)  # a pure delay
+            return status
+        start, body = await self._captured(scope, receive)
+        if fault.drop_connection:
+            await _drop(send, receive)
+            return None
+        if fault.truncate_body:
+            await send(start)
+            await send(
+                {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
+            )
+            await _drop(send, receive)
+            return int(start["status"])
+        broken = body[:-1] if len(body) > 1 else b"{"
+        headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+        await _send_raw(send, int(start["status"]), broken, headers)
+        return int(start["status"])
+
+    async def _captured(self, scope: Scope, receive: Receive) -> tuple[Message, bytes]:
+        """Run the request through the normal path and keep the answer instead of sending it."""
+        messages: list[Message] = []
+
+        async def keep(message: Message) -> None:
+            messages.append(message)
+
+        await self._serve(scope, receive, keep)
+        start = next(m for m in messages if m["type"] == "http.response.start")
+        body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+        return start, body
+
+
+class _RateLimitedSend:
+    """Adds the `RateLimit` header to the answer and remembers its status."""
+
+    def __init__(self, send: Send, decision: RateLimitDecision) -> None:
+        self._send = send
+        self._header = (b"ratelimit", decision.header.encode())
+        self.status: int | None = None
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = int(message["status"])
+            message = {**message, "headers": [*message.get("headers", []), self._header]}
+        await self._send(message)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def _parse_json(raw: bytes) -> Any:
+    if not raw.strip():
+        raise APIErrorResponse.fields({}, ["The request body must be a JSON object."])
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise APIErrorResponse.fields({}, ["The request body is not valid JSON."]) from None
+
+
+def _rate_limit_body(decision: RateLimitDecision) -> Obj:
+    return {
+        "error": {
+            "rate_reset": round(decision.reset, 3),
+            "rate_limit": decision.rule.limit,
+            "rate_window": decision.rule.window,
+            "message": "API call count exceeded for this period",
+        }
+    }
+
+
+async def _send_json(
+    send: Send, status: int, value: Any, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    await _send_raw(
+        send, status, _dumps(value), [(b"content-type", _JSON.encode()), *(headers or [])]
+    )
+
+
+async def _send_raw(
+    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]
+) -> None:
+    headers = [*headers, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _drop(send: Send, receive: Receive) -> None:
+    """Close the client's connection without (the rest of) an answer.
+
+    ASGI has no message for this, so the uvicorn connection's transport is closed directly;
+    then wait for uvicorn to notice, so that it does not answer a 500 in our place.
+    """
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is None:
+        raise RuntimeError("Dropping a connection needs the app served by CloseServer (uvicorn).")
+    transport.close()
+    while (await receive())["type"] != "http.disconnect":
+        pass

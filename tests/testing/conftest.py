@@ -1,0 +1,55 @@
+"""Fixtures for the local server's own tests; the server fixtures come from the plugin."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from close_seq_ext.testing import CloseServer
+
+SEQUENCES = "/api/v1/sequence/"
+SUBSCRIPTIONS = "/api/v1/sequence_subscription/"
+BULK = "/api/v1/bulk_action/sequence_subscription/"
+LEADS_QUERY = {"type": "object_type", "object_type": "lead"}
+
+
+@pytest.fixture
+def api(close_server: CloseServer) -> Iterator[httpx.Client]:
+    """An httpx client for the server, authenticated with its API key."""
+    with httpx.Client(base_url=close_server.base_url, auth=(close_server.api_key, "")) as client:
+        yield client
+
+
+def sequence_body(**fields: Any) -> dict[str, Any]:
+    """A valid create-sequence body (seed 002's shape)."""
+    body = {
+        "name": "My Sequence",
+        "timezone": "America/Los_Angeles",
+        "steps": [
+            {"delay": 0, "required": True, "step_type": "call"},
+            {"delay": 86400, "email_template_id": "tmpl_1", "threading": "old_thread"},
+        ],
+    }
+    return body | fields
+
+
+def create_sequence(api: httpx.Client, **fields: Any) -> dict[str, Any]:
+    response = api.post(SEQUENCES, json=sequence_body(**fields))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def sender(**fields: Any) -> dict[str, Any]:
+    """The sender fields subscribe needs."""
+    return {
+        "sender_account_id": "emailacct_1",
+        "sender_name": "John Doe",
+        "sender_email": "john@salesteam.test",
+    } | fields
+
+
+def first_contact_with_email(server: CloseServer) -> dict[str, Any]:
+    return next(c for c in server.state.contacts.values() if c["emails"])

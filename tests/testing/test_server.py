@@ -1,0 +1,75 @@
+"""Starting and stopping the server, from sync and async code."""
+
+from __future__ import annotations
+
+import socket
+
+import httpx
+import pytest
+
+from close_seq_ext.testing import CloseServer
+
+
+def test_context_manager_serves_on_a_free_local_port():
+    with CloseServer(leads=1) as server:
+        assert server.base_url.startswith("http://127.0.0.1:")
+        response = httpx.get(server.url("/api/v1/sequence/"), auth=(server.api_key, ""))
+    assert response.json() == {"data": [], "has_more": False}
+
+
+def test_stop_closes_the_port():
+    with CloseServer(leads=0) as server:
+        port = server.port
+    with socket.socket() as sock, pytest.raises(ConnectionRefusedError):
+        sock.connect(("127.0.0.1", port))
+
+
+@pytest.mark.anyio
+async def test_async_context_manager_serves():
+    async with CloseServer(leads=1) as server, httpx.AsyncClient() as client:
+        response = await client.get(server.url("/api/v1/lead/"), auth=(server.api_key, ""))
+    assert response.json()["data"][0]["id"].startswith("lead_")
+
+
+def test_start_twice_is_refused():
+    with CloseServer(leads=0) as server, pytest.raises(RuntimeError, match="already started"):
+        server.start()
+
+
+def test_base_url_before_start_is_an_error():
+    with pytest.raises(RuntimeError, match="not started"):
+        CloseServer(leads=0).base_url  # noqa: B018
+
+
+def test_a_busy_port_fails_to_start():
+    with CloseServer(leads=0) as first, pytest.raises(OSError, match="in use"):
+        CloseServer(leads=0, port=first.port).start()
+
+
+def test_repr_never_shows_the_key():
+    server = CloseServer(leads=0, api_key="api_secret")
+    assert "api_secret" not in repr(server)
+
+
+def test_same_seed_gives_same_key_and_leads():
+    one, two = CloseServer(leads=3, seed=5), CloseServer(leads=3, seed=5)
+    assert one.api_key == two.api_key
+    assert list(one.state.leads) == list(two.state.leads)
+
+
+def test_check_reraises_a_server_error(close_server, api, monkeypatch):
+    def broken(self, skip, limit):
+        raise ZeroDivisionError
+
+    monkeypatch.setattr(type(close_server.state), "list_sequences", broken)
+    assert api.get("/api/v1/sequence/").status_code == 500
+    with pytest.raises(ZeroDivisionError):
+        close_server.check()
+    close_server.reset()  # so the fixture's own check passes
+
+
+def test_reset_forgets_data_faults_and_calls(close_server, api):
+    api.post("/api/v1/sequence/", json={"name": "x", "timezone": "UTC", "steps": [{}]})
+    close_server.reset()
+    assert close_server.state.sequences == {}
+    assert close_server.calls.call_count == 0
