@@ -1,0 +1,196 @@
+"""`close-seq` failures: one short message on stderr, no traceback, a distinct exit code.
+
+The codes are `close_seq_ext._cli.ExitCode`; the tests spell the numbers out, because
+scripts depend on the numbers, not on the names.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+from close_seq_ext.testing import BulkProgress, CloseServer, Fault
+
+from .support import SEQUENCE_BODY, Run, bulk_subscribe_args
+
+
+def test_exit_codes_are_the_documented_numbers() -> None:
+    from close_seq_ext._cli import ExitCode
+
+    assert {code.name: int(code) for code in ExitCode} == {
+        "OK": 0,
+        "ERROR": 1,
+        "USAGE": 2,
+        "NO_CREDENTIALS": 3,
+        "AUTHENTICATION": 4,
+        "NOT_FOUND": 5,
+        "VALIDATION": 6,
+        "RATE_LIMITED": 7,
+        "NETWORK": 8,
+        "BULK_ACTION_FAILED": 9,
+        "BULK_ACTION_TIMEOUT": 10,
+    }
+
+
+def test_missing_api_key_exits_3_before_any_request(close_seq: Run, server: CloseServer) -> None:
+    result = close_seq("sequences", "list", api_key=None)
+
+    assert result.code == 3
+    assert result.stderr.strip() == "Error: no Close API key: set CLOSE_API_KEY (or pass --api-key)"
+    assert not server.calls.called
+
+
+def test_wrong_api_key_exits_4(close_seq: Run) -> None:
+    result = close_seq("sequences", "list", api_key="api_wrong")
+
+    assert result.code == 4
+    assert result.stderr.startswith("Error: authentication failed")
+    assert "401" in result.stderr
+
+
+def test_api_key_option_is_accepted(close_seq: Run, server: CloseServer) -> None:
+    result = close_seq("--api-key", server.api_key, "sequences", "list", "--json", api_key=None)
+
+    assert result.code == 0
+    assert result.json() == []
+
+
+def test_unknown_id_exits_5(close_seq: Run) -> None:
+    result = close_seq("sequences", "get", "seq_doesnotexist")
+
+    assert result.code == 5
+    assert result.stderr.startswith(
+        "Error: not found: 404 on GET /api/v1/sequence/seq_doesnotexist/"
+    )
+
+
+def test_invalid_create_exits_6_listing_each_field_error(
+    close_seq: Run, server: CloseServer, tmp_path: Path
+) -> None:
+    body = tmp_path / "sequence.json"
+    body.write_text(json.dumps({**SEQUENCE_BODY, "timezone": "Mars/Olympus", "steps": []}))
+
+    result = close_seq("sequences", "create", "--file", str(body))
+
+    assert result.code == 6
+    lines = result.stderr.splitlines()
+    assert lines[0] == "Error: Close rejected the request (400):"
+    assert {line.split(":")[0].strip() for line in lines[1:]} == {"timezone", "steps"}
+    assert not server.state.sequences
+
+
+def test_create_file_missing_a_required_field_is_a_usage_error(
+    close_seq: Run, server: CloseServer, tmp_path: Path
+) -> None:
+    body = tmp_path / "sequence.json"
+    body.write_text(json.dumps({"name": "No timezone", "steps": []}))
+
+    result = close_seq("sequences", "create", "--file", str(body))
+
+    assert result.code == 2
+    assert "timezone" in result.stderr
+    assert not server.calls.called
+
+
+def test_invalid_query_is_a_usage_error_before_any_request(
+    close_seq: Run, server: CloseServer, sequence: dict[str, Any]
+) -> None:
+    result = close_seq(*bulk_subscribe_args(sequence["id"], '{"type": "lead_name_is"}'))
+
+    assert result.code == 2
+    assert "not a valid s_query" in result.stderr
+    assert not server.calls.called
+
+
+def test_subscriptions_list_needs_a_filter(close_seq: Run, server: CloseServer) -> None:
+    result = close_seq("subscriptions", "list")
+
+    assert result.code == 2
+    assert "--sequence/--lead/--contact" in result.stderr
+    assert not server.calls.called
+
+
+def test_rate_limited_exits_7_with_when_to_retry(close_seq: Run, server: CloseServer) -> None:
+    # A window longer than the SDK waits out (60 s): the 429 is final at once, no sleeping.
+    server.rate_limits.set(1, 3600, method="GET", path="/api/v1/sequence/")
+    server.rate_limits.hit(server.api_key, "GET /api/v1/sequence/")  # the window's one request
+
+    result = close_seq("sequences", "list")
+
+    assert result.code == 7
+    assert result.stderr.startswith("Error: rate limited by Close, try again in 3600 s")
+
+
+def test_closed_port_exits_8(close_seq: Run) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    # Nothing listens there now: the connection is refused at once.
+    url = f"http://127.0.0.1:{port}"
+
+    result = close_seq("--base-url", url, "--max-retries", "0", "sequences", "list")
+
+    assert result.code == 8
+    assert result.stderr.startswith("Error: could not reach Close")
+
+
+def test_timeout_exits_8(close_seq: Run, server: CloseServer) -> None:
+    server.inject("GET", "/api/v1/sequence/", Fault.delay(2.0))
+
+    result = close_seq("--timeout", "0.2", "--max-retries", "0", "sequences", "list")
+
+    assert result.code == 8
+    assert result.stderr.startswith("Error: timed out")
+
+
+def test_server_error_exits_1_without_traceback(close_seq: Run, server: CloseServer) -> None:
+    server.inject("POST", "/api/v1/bulk_action/sequence_subscription/", Fault.status(500))
+
+    result = close_seq("bulk", "pause", "--query", '{"type": "object_type", "object_type": "lead"}')
+
+    assert result.code == 1
+    assert result.stderr.startswith("Error: Close answered with an error: 500")
+
+
+def test_failed_bulk_action_exits_9_after_printing_its_state(
+    close_seq: Run, server: CloseServer, sequence: dict[str, Any]
+) -> None:
+    server.state.fail_next_bulk_action()
+
+    result = close_seq(*bulk_subscribe_args(sequence["id"]), "--wait", "--json")
+
+    assert result.code == 9
+    assert result.json()["status"] == "error"
+    assert result.stderr.startswith(
+        f"Error: bulk action {result.json()['id']} ended with status error"
+    )
+
+
+def test_bulk_action_past_wait_timeout_exits_10(
+    close_seq: Run, server: CloseServer, sequence: dict[str, Any]
+) -> None:
+    server.state.bulk_progress = BulkProgress.rate(0.01)
+
+    result = close_seq(*bulk_subscribe_args(sequence["id"]), "--wait", "--wait-timeout", "0.3")
+
+    assert result.code == 10
+    [bulk_id] = server.state.bulk_jobs
+    assert f"close-seq bulk status {bulk_id} --wait" in result.stderr
+
+
+def test_without_the_cli_extra_prints_an_install_hint(close_seq: Run, tmp_path: Path) -> None:
+    # A `typer` that cannot be imported, found before the real one, as if it were not installed.
+    (tmp_path / "typer").mkdir()
+    (tmp_path / "typer" / "__init__.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'typer'\", name='typer')\n"
+    )
+
+    result = close_seq("sequences", "list", env={"PYTHONPATH": str(tmp_path)})
+
+    assert result.code == 2
+    assert (
+        result.stderr.strip()
+        == "close-seq needs the 'cli' extra: pip install 'close-sequences[cli]'"
+    )
