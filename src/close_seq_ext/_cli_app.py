@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 import anyio
 import attrs
 import typer
+from rich.table import Table
 
 from close_sequences.api.bulk_actions import (
     create_bulk_sequence_subscription,
@@ -197,6 +198,18 @@ async def _collect(
     return [item async for item in paginate(endpoint, client=client, max_items=limit, **params)]
 
 
+def _show_list(
+    items: list[Any], table: Callable[[list[Any]], Table], empty: str, json_output: bool
+) -> None:
+    """A list as one JSON array, or as a table (a note on stderr when it is empty)."""
+    if json_output:
+        print_json([item.to_dict() for item in items])
+    elif items:
+        stdout_console().print(table(items))
+    else:
+        _note(empty)
+
+
 def _note(message: str) -> None:
     stderr_console().print(message, markup=False, soft_wrap=True)
 
@@ -252,12 +265,7 @@ def sequences_list(
     Example: close-seq sequences list --limit 20 --json
     """
     items = _run(ctx, lambda client: _collect(list_sequences.asyncio, client, limit))
-    if json_output:
-        print_json([item.to_dict() for item in items])
-    elif items:
-        stdout_console().print(sequences_table(items))
-    else:
-        _note("No sequences.")
+    _show_list(items, sequences_table, "No sequences.", json_output)
 
 
 @sequences_app.command("get")
@@ -356,12 +364,7 @@ def subscriptions_list(
     items = _run(
         ctx, lambda client: _collect(list_sequence_subscriptions.asyncio, client, limit, **params)
     )
-    if json_output:
-        print_json([item.to_dict() for item in items])
-    elif items:
-        stdout_console().print(subscriptions_table(items))
-    else:
-        _note("No subscriptions.")
+    _show_list(items, subscriptions_table, "No subscriptions.", json_output)
 
 
 def _set_status(ctx: typer.Context, subscription_id: str, status: str, json_output: bool) -> None:
@@ -588,9 +591,4 @@ def bulk_list(
     items = _run(
         ctx, lambda client: _collect(list_bulk_sequence_subscriptions.asyncio, client, limit)
     )
-    if json_output:
-        print_json([item.to_dict() for item in items])
-    elif items:
-        stdout_console().print(bulk_actions_table(items))
-    else:
-        _note("No bulk actions.")
+    _show_list(items, bulk_actions_table, "No bulk actions.", json_output)
