@@ -125,6 +125,8 @@ def make_client(
     inner = options.pop("transport", None)
     transport_options = {k: options.pop(k) for k in _TRANSPORT_OPTIONS if k in options}
     transport_options.setdefault("limits", DEFAULT_LIMITS)
+    # One TLS context for both transports: building one costs more than the rest of this.
+    transport_options.setdefault("verify", httpx.create_ssl_context())
     headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
     timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
     settings: dict[str, Any] = {
@@ -157,7 +159,8 @@ def _authorization(api_key: str | None, oauth_token: str | None) -> str:
         return f"Bearer {oauth_token}"
     name = "api_key"
     if api_key is None:
-        api_key, name = os.environ.get("CLOSE_API_KEY"), "CLOSE_API_KEY"
+        # An empty variable is as good as unset: `CLOSE_API_KEY= cmd` is how one unsets it.
+        api_key, name = os.environ.get("CLOSE_API_KEY") or None, "CLOSE_API_KEY"
         if api_key is None:
             raise MissingCredentialsError(
                 "no Close credentials: pass api_key= or oauth_token=, or set CLOSE_API_KEY"

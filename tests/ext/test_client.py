@@ -80,12 +80,19 @@ def test_an_empty_or_malformed_key_is_refused_without_echoing_it(key: str) -> No
         assert key.strip() not in str(caught.value)
 
 
+def test_an_empty_close_api_key_counts_as_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLOSE_API_KEY", "")
+    with pytest.raises(MissingCredentialsError, match="CLOSE_API_KEY"):
+        make_client()
+
+
 def test_a_malformed_key_in_the_environment_names_the_variable(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("CLOSE_API_KEY", "")
-    with pytest.raises(ValueError, match="CLOSE_API_KEY is empty"):
+    monkeypatch.setenv("CLOSE_API_KEY", " s3cr3t")
+    with pytest.raises(ValueError, match="CLOSE_API_KEY contains whitespace") as caught:
         make_client()
+    assert "s3cr3t" not in str(caught.value)
 
 
 def test_the_timeout_is_explicit_by_default() -> None:

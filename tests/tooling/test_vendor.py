@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+from close_seq_ext.testing import CloseServer
 from tests.spec_support import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -60,3 +62,47 @@ def test_the_vendored_copy_imports_without_the_installed_packages(tmp_path: Path
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "myapp._vendor.close_seq_ext"
+
+
+VENDORED_SERVICE_PROBE = """
+import os, sys
+import anyio, httpx
+sys.path.insert(0, ".")
+from myservice.app import create_app
+
+async def main():
+    app = create_app(api_key=os.environ["KEY"], base_url=os.environ["URL"])
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
+            answer = await client.get("/enrollments/bulkseqsub_missing")
+    print(answer.status_code)
+    ours = [m for m in sys.modules if m.split(".")[0] in ("close_seq_ext", "close_sequences")]
+    print(ours)
+
+anyio.run(main)
+"""
+
+
+def test_the_fastapi_example_runs_from_a_vendored_copy(
+    tmp_path: Path, close_server: CloseServer
+) -> None:
+    service = tmp_path / "myservice"
+    service.mkdir()
+    (service / "__init__.py").touch()
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "vendor.py"), str(service / "_vendor")], check=True
+    )
+    app_source = (ROOT / "examples" / "fastapi_app" / "app.py").read_text()
+    (service / "app.py").write_text(rewrite_imports(app_source, "._vendor."))
+    result = subprocess.run(
+        [sys.executable, "-c", VENDORED_SERVICE_PROBE],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KEY": close_server.api_key, "URL": close_server.base_url},
+    )
+    assert result.returncode == 0, result.stderr
+    status, top_level_modules = result.stdout.split("\n")[:2]
+    assert status == "404"  # a real call, through the vendored SDK, to the local server
+    assert top_level_modules == "[]"

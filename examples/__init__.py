@@ -1,0 +1,1 @@
+"""Runnable examples of close-sequences; each has its own tests."""

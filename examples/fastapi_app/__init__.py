@@ -1,0 +1,1 @@
+"""A FastAPI service that enrolls leads into Close sequences with close-sequences."""

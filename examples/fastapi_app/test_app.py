@@ -1,0 +1,140 @@
+"""The FastAPI example against the local Close server, under asyncio and trio.
+
+The app runs in-process through `httpx.ASGITransport`, with its lifespan entered as a
+server would; the SDK inside it talks real HTTP to the local Close server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from close_seq_ext import make_client, squery
+from close_seq_ext.testing import CloseServer, Fault
+from close_sequences.api.sequences import create_sequence
+from close_sequences.models import SequenceCreate, SequenceStepInput
+from examples.fastapi_app.app import create_app
+
+BULK_PATH = "/api/v1/bulk_action/sequence_subscription/"
+QUERY = squery.object_type("lead") & squery.field("name").text("a", mode="beginning_of_words")
+
+
+pytestmark = pytest.mark.anyio
+
+
+async def serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            yield client
+
+
+@pytest.fixture
+async def service(close_server: CloseServer) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(api_key=close_server.api_key, base_url=close_server.base_url)
+    async for client in serve(app):
+        yield client
+
+
+@pytest.fixture
+def sequence_id(close_server: CloseServer) -> str:
+    with make_client(close_server.api_key, base_url=close_server.base_url) as client:
+        body = SequenceCreate(name="Demo", timezone="UTC", steps=[SequenceStepInput(delay=0)])
+        return create_sequence.sync(client=client, body=body).id
+
+
+def enrollment(sequence_id: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "sequence_id": sequence_id,
+        "sender_account_id": "emailacct_1",
+        "sender_name": "John Doe",
+        "sender_email": "john@example.com",
+        "s_query": QUERY.to_dict(),
+        **changes,
+    }
+
+
+async def wait_until_done(service: httpx.AsyncClient, enrollment_id: str) -> dict[str, Any]:
+    with anyio.fail_after(10):
+        while True:
+            answer = await service.get(f"/enrollments/{enrollment_id}")
+            progress: dict[str, Any] = answer.json()
+            if progress["status"] == "done":
+                return progress
+            await anyio.sleep(0.05)
+
+
+async def test_starting_an_enrollment_answers_202_with_its_id(
+    service: httpx.AsyncClient, sequence_id: str
+) -> None:
+    answer = await service.post("/enrollments", json=enrollment(sequence_id))
+    assert answer.status_code == 202
+    assert answer.json()["id"].startswith("bulkseqsub_")
+
+
+async def test_the_progress_of_an_enrollment_is_reported_until_done(
+    service: httpx.AsyncClient, sequence_id: str
+) -> None:
+    started = (await service.post("/enrollments", json=enrollment(sequence_id))).json()
+    done = await wait_until_done(service, started["id"])
+    assert done["total"] is not None
+    assert done["processed"] == done["total"]
+
+
+async def test_a_sequences_subscribers_are_listed_after_an_enrollment(
+    service: httpx.AsyncClient, sequence_id: str
+) -> None:
+    started = (await service.post("/enrollments", json=enrollment(sequence_id))).json()
+    done = await wait_until_done(service, started["id"])
+    subscribers = await service.get(f"/sequences/{sequence_id}/subscribers", params={"limit": 1000})
+    assert subscribers.status_code == 200
+    assert len(subscribers.json()) == done["total"] > 0
+    assert {s["status"] for s in subscribers.json()} == {"active"}
+
+
+async def test_an_unknown_enrollment_stays_a_404(service: httpx.AsyncClient) -> None:
+    answer = await service.get("/enrollments/bulkseqsub_missing")
+    assert answer.status_code == 404
+
+
+async def test_close_rate_limiting_becomes_a_503_with_retry_after(
+    service: httpx.AsyncClient, close_server: CloseServer
+) -> None:
+    # Past the SDK's cap on waits (60 s), so it gives up at once with the wait Close asked.
+    close_server.inject("GET", BULK_PATH + "*", Fault.status(429, headers={"Retry-After": "120"}))
+    answer = await service.get("/enrollments/bulkseqsub_1")
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "120"
+
+
+async def test_a_malformed_query_is_a_422_and_never_reaches_close(
+    service: httpx.AsyncClient, close_server: CloseServer, sequence_id: str
+) -> None:
+    before = close_server.calls.call_count
+    answer = await service.post(
+        "/enrollments", json=enrollment(sequence_id, s_query={"type": "no_such_node"})
+    )
+    assert answer.status_code == 422
+    assert "no_such_node" in answer.json()["detail"]
+    assert close_server.calls.call_count == before
+
+
+async def test_a_body_close_rejects_is_a_422_with_closes_field_errors(
+    service: httpx.AsyncClient,
+) -> None:
+    answer = await service.post("/enrollments", json=enrollment("seq_missing"))
+    assert answer.status_code == 422
+    assert "sequence_id" in answer.json()["field_errors"]
+
+
+async def test_close_unreachable_is_a_502() -> None:
+    # Nothing listens on port 9; no retries, so the test does not wait out the backoff.
+    app = create_app(api_key="k", base_url="http://127.0.0.1:9", max_retries=0)
+    async for client in serve(app):
+        answer = await client.get("/enrollments/bulkseqsub_1")
+    assert answer.status_code == 502
