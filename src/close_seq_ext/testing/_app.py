@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 from starlette.applications import Starlette
@@ -181,20 +181,26 @@ class CloseApp:
             return
         method, path = scope["method"], scope["path"]
         query = scope.get("query_string", b"").decode("latin-1")
+
+        def record(status: int | None, *, fault: bool = False, limited: bool = False) -> None:
+            # Called before the answer's first byte leaves, so a test that got the answer
+            # always finds its call in the log.
+            self.calls.record(Call(method, path, query, status, fault=fault, rate_limited=limited))
+
         self.state.advance()
         fault = self.faults.take(method, path)
-        if fault is not None:
-            status = await self._inject(fault, scope, receive, send)
-            self.calls.record(Call(method, path, query, status, fault=True))
-            return
-        status, limited = await self._serve(scope, receive, send)
-        self.calls.record(Call(method, path, query, status, rate_limited=limited))
+        if fault is None:
+            await self._serve(scope, receive, send, record)
+        else:
+            await self._inject(fault, scope, receive, send, record)
 
-    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> tuple[int | None, bool]:
-        """Auth, rate limit and route; return the status sent and whether it was a 429."""
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, record: _Recorder) -> None:
+        """Auth, rate limit and route."""
         identity = self.state.authenticate(_header(scope, b"authorization"))
         decision = self.rate_limiter.hit(identity or "anonymous", self._group(scope))
-        tagged = _RateLimitedSend(send, decision)
+        tagged = _RateLimitedSend(
+            send, decision, lambda status: record(status, limited=not decision.allowed)
+        )
         if not decision.allowed:
             retry_after = [(b"retry-after", decision.retry_after.encode())]
             await _send_json(tagged, 429, _rate_limit_body(decision), retry_after)
@@ -203,7 +209,6 @@ class CloseApp:
             await _send_json(tagged, 401, {"error": message})
         else:
             await self._router(scope, receive, tagged)
-        return tagged.status, not decision.allowed
 
     def _group(self, scope: Scope) -> str:
         for route in self.routes:
@@ -244,8 +249,10 @@ class CloseApp:
 
     # --- faults
 
-    async def _inject(self, fault: Fault, scope: Scope, receive: Receive, send: Send) -> int | None:
-        """Misbehave as `fault` says; return the status sent (None: no answer)."""
+    async def _inject(
+        self, fault: Fault, scope: Scope, receive: Receive, send: Send, record: _Recorder
+    ) -> None:
+        """Misbehave as `fault` says."""
         if fault.delay_seconds:
             await anyio.sleep(fault.delay_seconds)
         if fault.status_code is not None:
@@ -253,29 +260,33 @@ class CloseApp:
             headers = [(k.lower().encode(), v.encode()) for k, v in fault.headers.items()]
             if content_type:
                 headers.append((b"content-type", content_type.encode()))
+            record(fault.status_code, fault=True)
             await _send_raw(send, fault.status_code, body, headers)
-            return fault.status_code
+            return
         if fault.drop_connection and not fault.after_processing:
-            await _drop(send, receive)
-            return None
+            record(None, fault=True)
+            await _drop(send, receive, drain=True)
+            return
         if not (fault.drop_connection or fault.truncate_body or fault.malformed_body):
-            status, _limited = await self._serve(scope, receive, send)  # a pure delay
-            return status
+            # A pure delay: answer normally afterwards.
+            await self._serve(scope, receive, send, lambda status, **_: record(status, fault=True))
+            return
         start, body = await self._captured(scope, receive)
+        status = int(start["status"])
         if fault.drop_connection:
+            record(None, fault=True)
             await _drop(send, receive)
-            return None
-        if fault.truncate_body:
+        elif fault.truncate_body:
+            record(status, fault=True)
             await send(start)
-            await send(
-                {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
-            )
+            half = {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
+            await send(half)
             await _drop(send, receive)
-            return int(start["status"])
-        broken = body[:-1] if len(body) > 1 else b"{"
-        headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
-        await _send_raw(send, int(start["status"]), broken, headers)
-        return int(start["status"])
+        else:
+            broken = body[:-1] if len(body) > 1 else b"{"
+            headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+            record(status, fault=True)
+            await _send_raw(send, status, broken, headers)
 
     async def _captured(self, scope: Scope, receive: Receive) -> tuple[Message, bytes]:
         """Run the request through the normal path and keep the answer instead of sending it."""
@@ -284,23 +295,29 @@ class CloseApp:
         async def keep(message: Message) -> None:
             messages.append(message)
 
-        await self._serve(scope, receive, keep)
+        await self._serve(scope, receive, keep, lambda status, **_: None)
         start = next(m for m in messages if m["type"] == "http.response.start")
         body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
         return start, body
 
 
-class _RateLimitedSend:
-    """Adds the `RateLimit` header to the answer and remembers its status."""
+class _Recorder(Protocol):
+    def __call__(self, status: int | None, *, fault: bool = ..., limited: bool = ...) -> None: ...
 
-    def __init__(self, send: Send, decision: RateLimitDecision) -> None:
+
+class _RateLimitedSend:
+    """Adds the `RateLimit` header to the answer and reports its status as it starts."""
+
+    def __init__(
+        self, send: Send, decision: RateLimitDecision, on_start: Callable[[int], None]
+    ) -> None:
         self._send = send
         self._header = (b"ratelimit", decision.header.encode())
-        self.status: int | None = None
+        self._on_start = on_start
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
-            self.status = int(message["status"])
+            self._on_start(int(message["status"]))
             message = {**message, "headers": [*message.get("headers", []), self._header]}
         await self._send(message)
 
@@ -348,15 +365,20 @@ async def _send_raw(
     await send({"type": "http.response.body", "body": body})
 
 
-async def _drop(send: Send, receive: Receive) -> None:
+async def _drop(send: Send, receive: Receive, *, drain: bool = False) -> None:
     """Close the client's connection without (the rest of) an answer.
 
     ASGI has no message for this, so the uvicorn connection's transport is closed directly;
-    then wait for uvicorn to notice, so that it does not answer a 500 in our place.
+    then wait for uvicorn to notice, so that it does not answer a 500 in our place. With
+    `drain`, the request body is read first: closing a socket with unread data makes the
+    kernel send a reset instead of a clean close, and the client would see another error.
     """
     transport = getattr(getattr(send, "__self__", None), "transport", None)
     if transport is None:
         raise RuntimeError("Dropping a connection needs the app served by CloseServer (uvicorn).")
+    while drain:
+        message = await receive()
+        drain = message["type"] == "http.request" and bool(message.get("more_body"))
     transport.close()
     while (await receive())["type"] != "http.disconnect":
         pass

@@ -1,0 +1,116 @@
+"""Fault injection: statuses with chosen bodies, delays, dropped connections, broken bodies."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from close_seq_ext.testing import Fault
+from tests.testing.conftest import SEQUENCES, sequence_body
+
+
+def test_status_fault_answers_json_by_default(close_server, api):
+    close_server.inject("GET", SEQUENCES, Fault.status(503))
+    response = api.get(SEQUENCES)
+    assert response.status_code == 503
+    assert response.json() == {"error": "Service Unavailable"}
+
+
+def test_status_fault_with_html_body(close_server, api):
+    close_server.inject("GET", SEQUENCES, Fault.status(502, body="html"))
+    response = api.get(SEQUENCES)
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<h1>502 Bad Gateway</h1>" in response.text
+
+
+def test_status_fault_with_empty_body_and_headers(close_server, api):
+    close_server.inject(
+        "GET", SEQUENCES, Fault.status(429, body="empty", headers={"Retry-After": "3"})
+    )
+    response = api.get(SEQUENCES)
+    assert (response.status_code, response.content, response.headers["Retry-After"]) == (
+        429,
+        b"",
+        "3",
+    )
+
+
+def test_fault_hits_only_the_next_n_matching_requests(close_server, api):
+    close_server.inject("GET", SEQUENCES, Fault.status(500), times=2)
+    assert [api.get(SEQUENCES).status_code for _ in range(3)] == [500, 500, 200]
+
+
+def test_fault_skips_other_methods_and_paths(close_server, api):
+    close_server.inject("POST", SEQUENCES, Fault.status(500))
+    assert api.get(SEQUENCES).status_code == 200
+    assert api.get(f"{SEQUENCES}seq_1/").status_code == 404
+
+
+def test_pattern_paths_match_any_id(close_server, api):
+    close_server.inject("*", f"{SEQUENCES}{{id}}/", Fault.status(500), times=None)
+    assert api.get(f"{SEQUENCES}seq_a/").status_code == 500
+    assert api.delete(f"{SEQUENCES}seq_b/").status_code == 500
+
+
+def test_status_fault_does_not_run_the_endpoint(close_server, api):
+    close_server.inject("POST", SEQUENCES, Fault.status(503))
+    api.post(SEQUENCES, json=sequence_body())
+    assert close_server.state.sequences == {}
+
+
+def test_delay_then_normal_answer(close_server, api):
+    close_server.inject("GET", SEQUENCES, Fault.delay(0.3))
+    started = time.monotonic()
+    assert api.get(SEQUENCES).status_code == 200
+    assert time.monotonic() - started >= 0.3
+
+
+def test_drop_closes_the_connection_without_an_answer(close_server, api):
+    close_server.inject("GET", SEQUENCES, Fault.drop())
+    with pytest.raises(httpx.RemoteProtocolError):
+        api.get(SEQUENCES)
+    assert api.get(SEQUENCES).status_code == 200
+
+
+def test_drop_before_processing_leaves_no_trace(close_server, api):
+    close_server.inject("POST", SEQUENCES, Fault.drop())
+    with pytest.raises(httpx.RemoteProtocolError):
+        api.post(SEQUENCES, json=sequence_body())
+    assert close_server.state.sequences == {}
+
+
+def test_drop_after_processing_has_acted(close_server, api):
+    close_server.inject("POST", SEQUENCES, Fault.drop(after_processing=True))
+    with pytest.raises(httpx.RemoteProtocolError):
+        api.post(SEQUENCES, json=sequence_body())
+    assert len(close_server.state.sequences) == 1
+
+
+def test_truncated_body_breaks_mid_answer(close_server, api):
+    api.post(SEQUENCES, json=sequence_body())
+    close_server.inject("GET", SEQUENCES, Fault.truncate())
+    with pytest.raises(httpx.RemoteProtocolError, match="complete message body"):
+        api.get(SEQUENCES)
+
+
+def test_malformed_body_is_not_json(close_server, api):
+    close_server.inject("GET", SEQUENCES, Fault.malformed())
+    response = api.get(SEQUENCES)
+    assert response.status_code == 200
+    with pytest.raises(ValueError, match=r"Expecting|Unterminated|delimiter"):
+        response.json()
+
+
+def test_faulted_requests_are_logged(close_server, api):
+    close_server.inject("GET", SEQUENCES, Fault.status(504))
+    api.get(SEQUENCES)
+    call = close_server.calls.last
+    assert (call.method, call.path, call.status_code, call.fault) == ("GET", SEQUENCES, 504, True)
+
+
+def test_rule_counts_its_hits(close_server, api):
+    rule = close_server.inject("GET", SEQUENCES, Fault.status(500), times=3)
+    api.get(SEQUENCES)
+    assert (rule.hits, rule.remaining) == (1, 2)
