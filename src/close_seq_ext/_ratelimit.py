@@ -11,6 +11,10 @@ window, so at most `limit` of them go out at once.
 The counts are Close's, corrected for what is in flight: an answer can only lower the
 remaining count of the window it belongs to (answers to earlier requests arrive late), and
 a later window replaces it.
+
+Until the first answer of a group arrives nothing is known of its limit, so a first burst
+larger than the limit still meets 429s; those are retried after Close's announced wait,
+and from then on the group is paced.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 `AsyncCloseTransport` and `CloseTransport` wrap the transport that really sends (httpx's
 connection pool by default) and are the one boundary where the SDK turns the network's
-outcomes into its own: a 2xx answer passes through; a 429, a gateway error or a failed
+outcomes into its own. Each answer's body is read here (Close's answers are small JSON
+documents, never streams): a 2xx answer passes through; a 429, a gateway error or a failed
 connection is retried as `_retry` decides, waiting through `anyio.sleep` (so trio works and
 the wait is cancellable) or `time.sleep`; whatever is left becomes a `CloseError`. Because the
 generated functions all send through the client's transport, every one of them raises the
@@ -52,15 +53,17 @@ class CloseResponse(httpx.Response):
             ) from exc
 
 
-def _rewrap(response: httpx.Response) -> CloseResponse:
-    rewrapped = CloseResponse(
+def _read(response: httpx.Response, raw: bytes, request: httpx.Request) -> CloseResponse:
+    # Built from the raw bytes so httpx decodes them once, with the answer's Content-Encoding.
+    read = CloseResponse(
         response.status_code,
         headers=response.headers,
-        stream=response.stream,
+        stream=httpx.ByteStream(raw),
         extensions=response.extensions,
+        request=request,
     )
-    rewrapped.request = response.request
-    return rewrapped
+    read.read()
+    return read
 
 
 @contextlib.contextmanager
@@ -70,7 +73,7 @@ def _mapped_errors(request: httpx.Request) -> Iterator[None]:
         yield
     except httpx.TimeoutException as exc:
         raise APITimeoutError(_describe(request, exc), request=request) from exc
-    except httpx.TransportError as exc:
+    except httpx.RequestError as exc:  # transport errors, and a body that does not decode
         raise APIConnectionError(_describe(request, exc), request=request) from exc
 
 
@@ -152,19 +155,16 @@ class AsyncCloseTransport(httpx.AsyncBaseTransport):
                 await anyio.sleep(hold)
             with _mapped_errors(request):
                 try:
-                    response = await self._inner.handle_async_request(request)
+                    response = await self._send(request)
                 except httpx.TransportError as exc:
                     delay = attempts.wait_after_error(exc)
                     if delay is None:
                         raise
                     await anyio.sleep(delay)
                     continue
-            response.request = request
             self._gate.observe(group, response)
             if response.is_success:
-                return _rewrap(response)
-            await response.aread()
-            await response.aclose()
+                return response
             delay = attempts.wait_after_response(response)
             if delay is None:
                 raise _final_error(response)
@@ -172,6 +172,19 @@ class AsyncCloseTransport(httpx.AsyncBaseTransport):
                 self._gate.block(group, delay)
             else:
                 await anyio.sleep(delay)
+
+    async def _send(self, request: httpx.Request) -> CloseResponse:
+        # The body is read here, inside the retry loop: a connection that breaks mid-body is
+        # then retried like any other (for idempotent requests), and the connection goes
+        # back to the pool before the caller parses anything.
+        response = await self._inner.handle_async_request(request)
+        try:
+            # The stream itself, not aiter_raw(): a mock transport's answer is already read.
+            assert isinstance(response.stream, httpx.AsyncByteStream)
+            raw = b"".join([part async for part in response.stream])
+        finally:
+            await response.aclose()
+        return _read(response, raw, request)
 
     async def aclose(self) -> None:
         await self._inner.aclose()
@@ -199,19 +212,16 @@ class CloseTransport(httpx.BaseTransport):
                 time.sleep(hold)
             with _mapped_errors(request):
                 try:
-                    response = self._inner.handle_request(request)
+                    response = self._send(request)
                 except httpx.TransportError as exc:
                     delay = attempts.wait_after_error(exc)
                     if delay is None:
                         raise
                     time.sleep(delay)
                     continue
-            response.request = request
             self._gate.observe(group, response)
             if response.is_success:
-                return _rewrap(response)
-            response.read()
-            response.close()
+                return response
             delay = attempts.wait_after_response(response)
             if delay is None:
                 raise _final_error(response)
@@ -219,6 +229,15 @@ class CloseTransport(httpx.BaseTransport):
                 self._gate.block(group, delay)
             else:
                 time.sleep(delay)
+
+    def _send(self, request: httpx.Request) -> CloseResponse:
+        response = self._inner.handle_request(request)
+        try:
+            assert isinstance(response.stream, httpx.SyncByteStream)
+            raw = b"".join(response.stream)
+        finally:
+            response.close()
+        return _read(response, raw, request)
 
     def close(self) -> None:
         self._inner.close()

@@ -1,0 +1,234 @@
+"""The extension layer end to end, over real HTTP to the local Close server."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+import anyio
+import pytest
+
+from close_seq_ext import (
+    APIConnectionError,
+    APITimeoutError,
+    BulkActionFailed,
+    NotFoundError,
+    ServerError,
+    ValidationError,
+    make_client,
+    paginate,
+    squery,
+    wait_for_bulk_action,
+)
+from close_seq_ext.testing import BulkProgress, CloseServer, Fault
+from close_sequences import Client
+from close_sequences.api.bulk_actions import create_bulk_sequence_subscription
+from close_sequences.api.sequence_subscriptions import list_sequence_subscriptions
+from close_sequences.api.sequences import create_sequence, get_sequence, list_sequences
+from close_sequences.models import (
+    BulkActionType,
+    BulkSequenceSubscription,
+    BulkSequenceSubscriptionCreate,
+    ContactPreference,
+    SequenceCreate,
+    SequenceStepInput,
+)
+
+pytestmark = pytest.mark.anyio
+
+SEQUENCES = "/api/v1/sequence/"
+
+
+@pytest.fixture
+async def client(close_server: CloseServer) -> AsyncIterator[Client]:
+    async with make_client(
+        close_server.api_key, base_url=close_server.base_url, backoff_initial=0.01
+    ) as client:
+        yield client
+
+
+def new_sequence(name: str = "Demo") -> SequenceCreate:
+    return SequenceCreate(name=name, timezone="UTC", steps=[SequenceStepInput(delay=0)])
+
+
+def subscribe(sequence_id: str, query: squery.Query) -> BulkSequenceSubscriptionCreate:
+    return BulkSequenceSubscriptionCreate(
+        action_type=BulkActionType.SUBSCRIBE,
+        s_query=query.to_dict(),
+        sort=[squery.sort("date_created", direction="desc").to_dict()],
+        sequence_id=sequence_id,
+        sender_account_id="emailacct_1",
+        sender_name="John Doe",
+        sender_email="john@example.com",
+        contact_preference=ContactPreference.CONTACT,
+    )
+
+
+async def test_a_built_query_drives_a_bulk_subscribe_that_is_waited_for_and_paged(
+    client: Client, close_server: CloseServer
+) -> None:
+    close_server.state.add_lead("Quokka Labs", contacts=[{"name": "Ann", "emails": ["a@acme.t"]}])
+    close_server.state.add_lead("Quokka Works", contacts=[{"name": "Bo", "emails": ["b@acme.t"]}])
+    sequence = await create_sequence.asyncio(client=client, body=new_sequence())
+    query = squery.object_type("lead") & squery.field("name").text("Quokka", mode="full_words")
+
+    bulk = await create_bulk_sequence_subscription.asyncio(
+        client=client, body=subscribe(sequence.id, query)
+    )
+    seen: list[BulkSequenceSubscription] = []
+    done = await wait_for_bulk_action(
+        client, bulk, timeout=10, on_progress=seen.append, poll_initial=0.01
+    )
+    subscriptions = [
+        sub
+        async for sub in paginate(
+            list_sequence_subscriptions.asyncio, client=client, sequence_id=sequence.id
+        )
+    ]
+    assert done.status == "done"
+    assert done.n_objects == 2
+    assert seen[-1].status == "done"
+    assert sorted(s.contact_email for s in subscriptions) == ["a@acme.t", "b@acme.t"]
+    assert {s.status for s in subscriptions} == {"active"}
+
+
+async def test_paginate_walks_every_item_once_across_pages(client: Client) -> None:
+    for number in range(23):
+        await create_sequence.asyncio(client=client, body=new_sequence(f"S{number:02}"))
+    names = [s.name async for s in paginate(list_sequences.asyncio, client=client, page_size=5)]
+    assert names == [f"S{number:02}" for number in range(23)]
+
+
+async def test_paginate_with_prefetch_yields_the_same_items(client: Client) -> None:
+    for number in range(12):
+        await create_sequence.asyncio(client=client, body=new_sequence(f"S{number:02}"))
+    async with paginate(
+        list_sequences.asyncio, client=client, page_size=5, prefetch=True
+    ) as sequences:
+        names = [s.name async for s in sequences]
+    assert len(names) == 12
+
+
+async def test_a_bulk_action_ending_in_error_raises_bulk_action_failed(
+    client: Client, close_server: CloseServer
+) -> None:
+    sequence = await create_sequence.asyncio(client=client, body=new_sequence())
+    close_server.state.fail_next_bulk_action()
+    bulk = await create_bulk_sequence_subscription.asyncio(
+        client=client, body=subscribe(sequence.id, squery.object_type("lead"))
+    )
+    with pytest.raises(BulkActionFailed) as caught:
+        await wait_for_bulk_action(client, bulk.id, timeout=10, poll_initial=0.01)
+    assert caught.value.bulk_action.status == "error"
+
+
+async def test_waiting_for_a_slow_bulk_action_can_be_cancelled(
+    client: Client, close_server: CloseServer
+) -> None:
+    close_server.state.bulk_progress = BulkProgress.rate(1, start_delay=60)
+    sequence = await create_sequence.asyncio(client=client, body=new_sequence())
+    bulk = await create_bulk_sequence_subscription.asyncio(
+        client=client, body=subscribe(sequence.id, squery.object_type("lead"))
+    )
+    started = time.monotonic()
+    with anyio.move_on_after(0.3) as scope:
+        await wait_for_bulk_action(client, bulk, timeout=60, poll_initial=0.05)
+    assert scope.cancelled_caught
+    assert time.monotonic() - started < 2
+
+
+async def test_many_concurrent_tasks_share_the_limit_instead_of_running_into_429s(
+    client: Client, close_server: CloseServer
+) -> None:
+    sequence = await create_sequence.asyncio(client=client, body=new_sequence())
+    close_server.rate_limits.set(10, 0.5, method="GET", path="/api/v1/sequence/{id}/",
+                                 fractional_reset=True)  # fmt: skip
+    # One answer teaches the client the limit; before any, a first burst cannot know it.
+    await get_sequence.asyncio(sequence.id, client=client)
+    close_server.calls.clear()
+
+    async def fetch() -> None:
+        await get_sequence.asyncio(sequence.id, client=client)
+
+    async with anyio.create_task_group() as tasks:
+        for _ in range(40):
+            tasks.start_soon(fetch)
+    statuses = [call.status_code for call in close_server.calls.calls]
+    assert statuses.count(200) == 40
+    assert statuses.count(429) <= 2
+
+
+async def test_503_twice_then_success_on_a_get(client: Client, close_server: CloseServer) -> None:
+    close_server.inject("GET", SEQUENCES, Fault.status(503), times=2)
+    page = await list_sequences.asyncio(client=client)
+    assert page.data == []
+
+
+async def test_a_502_with_an_html_body_left_after_retries_is_a_server_error(
+    close_server: CloseServer,
+) -> None:
+    close_server.inject("GET", SEQUENCES, Fault.status(502, body="html"), times=None)
+    async with make_client(
+        close_server.api_key, base_url=close_server.base_url, max_retries=1, backoff_initial=0.01
+    ) as client:
+        with pytest.raises(ServerError) as caught:
+            await list_sequences.asyncio(client=client)
+    assert caught.value.status_code == 502
+    assert "<" not in caught.value.message
+
+
+async def test_a_post_whose_connection_drops_after_the_server_acted_is_not_repeated(
+    client: Client, close_server: CloseServer
+) -> None:
+    close_server.inject("POST", SEQUENCES, Fault.drop(after_processing=True))
+    with pytest.raises(APIConnectionError):
+        await create_sequence.asyncio(client=client, body=new_sequence())
+    assert len(close_server.state.sequences) == 1
+
+
+async def test_a_get_whose_connection_drops_is_retried(
+    client: Client, close_server: CloseServer
+) -> None:
+    close_server.inject("GET", SEQUENCES, Fault.drop())
+    page = await list_sequences.asyncio(client=client)
+    assert page.has_more is False
+
+
+async def test_a_truncated_body_on_a_get_is_retried(
+    client: Client, close_server: CloseServer
+) -> None:
+    await create_sequence.asyncio(client=client, body=new_sequence())
+    close_server.inject("GET", SEQUENCES, Fault.truncate())
+    page = await list_sequences.asyncio(client=client)
+    assert len(page.data) == 1
+
+
+async def test_a_slow_answer_past_the_timeout_is_an_api_timeout_error(
+    close_server: CloseServer,
+) -> None:
+    close_server.inject("GET", SEQUENCES, Fault.delay(2), times=None)
+    async with make_client(
+        close_server.api_key, base_url=close_server.base_url, timeout=0.2, max_retries=0
+    ) as client:
+        started = time.monotonic()
+        with pytest.raises(APITimeoutError):
+            await list_sequences.asyncio(client=client)
+    assert time.monotonic() - started < 1.5
+
+
+async def test_closes_400_comes_back_with_its_field_errors(client: Client) -> None:
+    body = SequenceCreate.from_dict({"name": "x", "timezone": "Not/AZone", "steps": [{}]})
+    with pytest.raises(ValidationError) as caught:
+        await create_sequence.asyncio(client=client, body=body)
+    assert "timezone" in caught.value.field_errors
+
+
+async def test_an_unknown_id_is_not_found(client: Client) -> None:
+    with pytest.raises(NotFoundError):
+        await get_sequence.asyncio("seq_missing", client=client)
+
+
+def test_the_sync_client_works_against_the_server(close_server: CloseServer) -> None:
+    with make_client(close_server.api_key, base_url=close_server.base_url) as client:
+        created = create_sequence.sync(client=client, body=new_sequence())
+        assert get_sequence.sync(created.id, client=client).name == "Demo"
