@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install generate check-generated lint typecheck test vendor
+.PHONY: install generate check-generated lint typecheck test vendor demo
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+demo: $(STAMP)
+	$(PY) -m examples.demo
 
 test: $(STAMP)
 	$(PY) scripts/generate.py --check

@@ -70,7 +70,7 @@ def make_client(
     api_key: str | None = None,
     *,
     oauth_token: str | None = None,
-    base_url: str = DEFAULT_BASE_URL,
+    base_url: str | None = None,
     timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
     max_retries: int = 4,
     max_retry_wait: float = 60.0,
@@ -85,7 +85,9 @@ def make_client(
         api_key: A Close API key, sent as the Basic-auth username. When neither it nor
             `oauth_token` is given, `CLOSE_API_KEY` is read from the environment.
         oauth_token: An OAuth 2 access token, sent as `Authorization: Bearer ...`.
-        base_url: Where Close is; point it at `close_seq_ext.testing`'s server in tests.
+        base_url: Where Close is: `https://api.close.com` unless given here or in
+            `CLOSE_BASE_URL` (which is how an app under test is pointed at the local server
+            of `close_seq_ext.testing` without changing its code).
         timeout: Seconds (or an `httpx.Timeout`) for each try; the default waits 10 s to
             connect and 30 s to read.
         max_retries: Retries after the first try, for 429s, gateway errors and failed
@@ -115,6 +117,8 @@ def make_client(
             sequence = await get_sequence.asyncio("seq_123", client=client)
     """
     header = _authorization(api_key, oauth_token)
+    if base_url is None:
+        base_url = os.environ.get("CLOSE_BASE_URL") or DEFAULT_BASE_URL
     _check_base_url(base_url, allow_insecure_http=allow_insecure_http)
     policy = RetryPolicy(
         max_retries=max_retries,

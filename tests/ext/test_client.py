@@ -20,6 +20,7 @@ OK = httpx.Response(200, json=sequence_json())
 @pytest.fixture(autouse=True)
 def no_key_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CLOSE_API_KEY", raising=False)
+    monkeypatch.delenv("CLOSE_BASE_URL", raising=False)
 
 
 def sent_authorization(client: Client, script_requests: list[httpx.Request]) -> str:
@@ -93,6 +94,21 @@ def test_a_malformed_key_in_the_environment_names_the_variable(
     with pytest.raises(ValueError, match="CLOSE_API_KEY contains whitespace") as caught:
         make_client()
     assert "s3cr3t" not in str(caught.value)
+
+
+def test_the_base_url_is_close_by_default() -> None:
+    assert make_client(API_KEY).get_async_httpx_client().base_url == "https://api.close.com"
+
+
+def test_close_base_url_points_the_client_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLOSE_BASE_URL", "http://127.0.0.1:8000")
+    assert make_client(API_KEY).get_httpx_client().base_url == "http://127.0.0.1:8000"
+
+
+def test_an_explicit_base_url_wins_over_close_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLOSE_BASE_URL", "http://127.0.0.1:8000")
+    client = make_client(API_KEY, base_url="https://close.example")
+    assert client.get_httpx_client().base_url == "https://close.example"
 
 
 def test_the_timeout_is_explicit_by_default() -> None:
