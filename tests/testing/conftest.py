@@ -16,10 +16,23 @@ BULK = "/api/v1/bulk_action/sequence_subscription/"
 LEADS_QUERY = {"type": "object_type", "object_type": "lead"}
 
 
+@pytest.fixture(scope="session")
+def http(make_close_server: CloseServer) -> Iterator[httpx.Client]:
+    """A plain httpx client for the session's server, without credentials.
+
+    One for the session: building an httpx client loads the CA bundle (~60 ms), which would
+    dominate these tests. `verify=False` skips even that: the server speaks plain HTTP.
+    """
+    with httpx.Client(base_url=make_close_server.base_url, verify=False) as client:
+        yield client
+
+
 @pytest.fixture
-def api(close_server: CloseServer) -> Iterator[httpx.Client]:
-    """An httpx client for the server, authenticated with its API key."""
-    with httpx.Client(base_url=close_server.base_url, auth=(close_server.api_key, "")) as client:
+def api(close_server: CloseServer, http: httpx.Client) -> Iterator[httpx.Client]:
+    """A client for the server, authenticated with its API key (fresh server state)."""
+    with httpx.Client(
+        base_url=close_server.base_url, auth=(close_server.api_key, ""), verify=False
+    ) as client:
         yield client
 
 

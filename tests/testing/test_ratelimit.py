@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import httpx
 import pytest
 
 from close_seq_ext.testing import RateLimit, RateLimiter
@@ -62,11 +61,11 @@ def test_one_group_can_have_its_own_limit(close_server, api):
     assert api.get(SEQUENCES).status_code == 200
 
 
-def test_keys_are_limited_separately(close_server, api):
+def test_keys_are_limited_separately(close_server, api, http):
     close_server.rate_limits.set(1, 30)
     api.get(SEQUENCES)
     bearer = {"Authorization": f"Bearer {close_server.oauth_token}"}
-    assert httpx.get(close_server.url(SEQUENCES), headers=bearer).status_code == 200
+    assert http.get(SEQUENCES, headers=bearer).status_code == 200
 
 
 def test_a_new_window_allows_requests_again():

@@ -63,10 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     # SIGTERM (e.g. from a process manager) stops the server as cleanly as Ctrl-C.
     signal.signal(signal.SIGTERM, _interrupt)
-    print(f"Close API running at {server.base_url}", flush=True)
-    print(f"API key: {server.api_key}", flush=True)
-    print(f"Try: curl -u {server.api_key}: {server.url('/api/v1/lead/?_limit=1')}", flush=True)
     try:
+        print(f"Close API running at {server.base_url}", flush=True)
+        print(f"API key: {server.api_key}", flush=True)
+        print(f"Try: curl -u {server.api_key}: {server.url('/api/v1/lead/?_limit=1')}", flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         pass

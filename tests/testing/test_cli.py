@@ -1,0 +1,67 @@
+"""`python -m close_seq_ext.testing`, run as a real command."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+
+@pytest.fixture
+def command():
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "close_seq_ext.testing",
+            "--port",
+            "0",
+            "--leads",
+            "7",
+            "--seed",
+            "3",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    yield process
+    if process.poll() is None:
+        process.kill()
+    process.wait(10)
+    process.stdout.close()
+    process.stderr.close()
+
+
+def _started(process):
+    base_url = process.stdout.readline().strip().rsplit(" ", 1)[-1]
+    api_key = process.stdout.readline().strip().rsplit(" ", 1)[-1]
+    return base_url, api_key
+
+
+def test_prints_base_url_and_a_working_key(command):
+    base_url, api_key = _started(command)
+    assert base_url.startswith("http://127.0.0.1:")
+    leads = httpx.get(f"{base_url}/api/v1/lead/", auth=(api_key, "")).json()["data"]
+    assert len(leads) == 7
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_stops_cleanly_on_a_signal(command, stop):
+    _started(command)
+    command.send_signal(stop)
+    assert command.wait(10) == 0
+
+
+def test_help_describes_the_options():
+    result = subprocess.run(
+        [sys.executable, "-m", "close_seq_ext.testing", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "--leads" in result.stdout
+    assert "--port" in result.stdout
