@@ -114,3 +114,9 @@ def test_rule_counts_its_hits(close_server, api):
     rule = close_server.inject("GET", SEQUENCES, Fault.status(500), times=3)
     api.get(SEQUENCES)
     assert (rule.hits, rule.remaining) == (1, 2)
+
+
+def test_status_fault_with_an_exact_json_body(close_server, api):
+    body = {"error": {"rate_reset": 0.5, "message": "slow down"}}
+    close_server.inject("GET", SEQUENCES, Fault.status(429, body=body))
+    assert api.get(SEQUENCES).json() == body

@@ -73,3 +73,12 @@ def test_reset_forgets_data_faults_and_calls(close_server, api):
     close_server.reset()
     assert close_server.state.sequences == {}
     assert close_server.calls.call_count == 0
+
+
+@pytest.mark.anyio
+async def test_app_also_serves_in_process_through_asgi_transport():
+    server = CloseServer(leads=2)
+    transport = httpx.ASGITransport(app=server.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://close.test") as client:
+        response = await client.get("/api/v1/lead/", auth=(server.api_key, ""))
+    assert len(response.json()["data"]) == 2

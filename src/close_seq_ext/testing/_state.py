@@ -91,6 +91,8 @@ class ServerState:
         self.api_key = api_key or "api_" + new_id("", rng)
         self.oauth_token = oauth_token or "oa2_" + new_id("", rng)
         self._initial = (self.bulk_progress, max_limit, max_skip, allow_manual_activation)
+        self._generated: list[Obj] | None = None
+        self._leads_exposed = False
         self.reset()
 
     # --- set-up and test helpers
@@ -102,12 +104,17 @@ class ServerState:
                 self._initial
             )
             self._rng = random.Random(f"{self.seed}-objects")
-            leads = generate_leads(
-                self.n_leads,
-                seed=self.seed,
-                organization_id=self.organization_id,
-                user_id=self.user_id,
-            )
+            # Generating thousands of leads takes a while and this runs before every test:
+            # keep the generated ones unless a test could have changed them.
+            if self._generated is None or self._leads_exposed:
+                self._generated = generate_leads(
+                    self.n_leads,
+                    seed=self.seed,
+                    organization_id=self.organization_id,
+                    user_id=self.user_id,
+                )
+            self._leads_exposed = False
+            leads = self._generated
             self._json: dict[str, bytes] = {}
             self._leads: dict[str, Obj] = {lead["id"]: lead for lead in leads}
             self._contacts: dict[str, Obj] = {
@@ -129,12 +136,14 @@ class ServerState:
     def leads(self) -> dict[str, Obj]:
         """The leads by id (live). See `sequences` about changing them."""
         self.touch()
+        self._leads_exposed = True
         return self._leads
 
     @property
     def contacts(self) -> dict[str, Obj]:
         """The contacts by id (live). See `sequences` about changing them."""
         self.touch()
+        self._leads_exposed = True
         return self._contacts
 
     @property
@@ -214,6 +223,7 @@ class ServerState:
             }
             lead.update(fields)
             self.touch()
+            self._leads_exposed = True
             self._leads[lead_id] = lead
             self._contacts.update((c["id"], c) for c in lead["contacts"])
             return lead
