@@ -31,6 +31,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--api-key", help="API key to accept (default: generated from the seed)")
     parser.add_argument("--rate-limit", type=int, help="requests per window per endpoint group")
     parser.add_argument("--rate-window", type=float, default=1.0, help="rate-limit window, seconds")
+    parser.add_argument(
+        "--fractional-reset",
+        action="store_true",
+        help="send RateLimit reset in milliseconds (sub-second windows; closeio reads integers)",
+    )
     parser.add_argument("--bulk-rate", type=float, default=1000.0, help="bulk objects per second")
     parser.add_argument("--max-limit", type=int, default=100, help="largest _limit accepted")
     return parser
@@ -45,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     rate_limit = None
     if args.rate_limit is not None:
-        rate_limit = RateLimit(limit=args.rate_limit, window=args.rate_window)
+        rate_limit = RateLimit(
+            limit=args.rate_limit, window=args.rate_window, fractional_reset=args.fractional_reset
+        )
     server = CloseServer(
         host=args.host,
         port=args.port,

@@ -12,6 +12,7 @@ True
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Mapping
@@ -100,8 +101,6 @@ class Fault:
             return self.body, None
         if isinstance(self.body, str):
             return self.body.encode(), "text/plain; charset=utf-8"
-        import json
-
         return json.dumps(dict(self.body)).encode(), "application/json"
 
 
