@@ -223,7 +223,10 @@ def error_for_response(
 def _json_or_none(response: httpx.Response) -> object | None:
     try:
         body: object = json.loads(response.content)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError both
+    # JSONDecodeError and UnicodeDecodeError are ValueErrors; a body nested deeper than the
+    # interpreter's recursion limit (`[[[[...`) raises RecursionError, which must not escape
+    # in place of the status error.
+    except (ValueError, RecursionError):
         return None
     return body
 

@@ -114,5 +114,6 @@ def _body_rate_reset(response: httpx.Response) -> float | None:
     try:
         error = json.loads(response.content).get("error")
         return max(0.0, float(error["rate_reset"]))
-    except (ValueError, TypeError, KeyError, AttributeError):
+    # RecursionError: a body nested past the recursion limit; it says nothing of a wait.
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
