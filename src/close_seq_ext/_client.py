@@ -3,7 +3,8 @@
 It returns the generated `close_sequences.Client`, with one `httpx.AsyncClient` and one
 `httpx.Client` behind it that carry the credentials, the timeouts, the `User-Agent` and the
 transports of `_transport.py` (retries, rate limits, typed errors). Every generated function,
-sync or async, then works with it unchanged.
+sync or async, then works with it unchanged. Those httpx clients refuse (`ValueError`, before
+sending) a path that an id of `""`, `"."` or `".."` would turn into another endpoint.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import base64
 import ipaddress
 import os
 import platform
+import urllib.parse
 from collections.abc import Generator
 from typing import Any
 
@@ -64,6 +66,44 @@ class _CloseAuth(httpx.Auth):
 
     def __repr__(self) -> str:
         return "<_CloseAuth [secure]>"
+
+
+def _check_path(method: str, url: httpx.URL | str) -> None:
+    """Refuse a path with an empty, `.` or `..` segment before httpx resolves it.
+
+    The generated functions percent-encode path ids, which keeps `/` and `?` inside the id,
+    but `.` and `..` are unreserved characters that encoding leaves as they are, and httpx
+    then resolves them as RFC 3986 says: `get_sequence("..")` would fetch `/api/v1/`, and
+    `delete_sequence(".")` would send DELETE to the list endpoint. An empty id (`//`) is a
+    different endpoint on many servers too. No Close path has such a segment, so any request
+    that would have one is a bad id, refused before anything is sent.
+    """
+    if not isinstance(url, str):
+        return  # an httpx.URL has been resolved already; the generated code passes str
+    path = urllib.parse.urlsplit(url).path
+    segments = path.split("/")
+    for index, segment in enumerate(segments):
+        if segment in (".", "..") or (not segment and 0 < index < len(segments) - 1):
+            raise ValueError(
+                f"refused to send {method.upper()} {path}: a path id must not be empty, "
+                "'.' or '..' (the request would reach another endpoint)"
+            )
+
+
+class _CloseAsyncClient(httpx.AsyncClient):
+    """`httpx.AsyncClient` that checks each request's path first (see `_check_path`)."""
+
+    def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
+        _check_path(method, url)
+        return super().build_request(method, url, **kwargs)
+
+
+class _CloseClient(httpx.Client):
+    """`httpx.Client` that checks each request's path first (see `_check_path`)."""
+
+    def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
+        _check_path(method, url)
+        return super().build_request(method, url, **kwargs)
 
 
 def make_client(
@@ -150,8 +190,8 @@ def make_client(
         sync_inner or httpx.HTTPTransport(**transport_options), policy=policy, gate=gate
     )
     client = Client(base_url=base_url, headers=headers, timeout=timeout)
-    client.set_async_httpx_client(httpx.AsyncClient(transport=async_transport, **settings))
-    client.set_httpx_client(httpx.Client(transport=sync_transport, **settings))
+    client.set_async_httpx_client(_CloseAsyncClient(transport=async_transport, **settings))
+    client.set_httpx_client(_CloseClient(transport=sync_transport, **settings))
     return client
 
 

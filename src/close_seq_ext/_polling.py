@@ -75,7 +75,9 @@ async def wait_for_bulk_action(
         BulkActionFailed: The bulk action ended with status `error`; `.bulk_action` holds it.
         BulkActionTimeout: It had not ended within `timeout`; `.bulk_action` is the last
             state seen. Also a `TimeoutError`.
-        ValueError: An argument is out of range.
+        ValueError: An argument is out of range (before any request).
+        TypeError: `bulk_action` is neither the object nor a str, or a setting is not a
+            number (before any request).
 
     Example:
         ::
@@ -88,10 +90,17 @@ async def wait_for_bulk_action(
     _check_settings(timeout, poll_initial, poll_multiplier, poll_max)
     if isinstance(bulk_action, str):
         bulk_action_id, last = bulk_action, None
-    else:
+    elif isinstance(bulk_action, BulkSequenceSubscription):
         bulk_action_id, last = bulk_action.id, bulk_action
         if _is_final(bulk_action):
             return _settle(bulk_action)
+    else:
+        raise TypeError(
+            "bulk_action must be a BulkSequenceSubscription or its id (a str), "
+            f"got {type(bulk_action).__name__}"
+        )
+    if not bulk_action_id:
+        raise ValueError("bulk_action has an empty id")
     deadline = math.inf if timeout is None else anyio.current_time() + timeout
     interval = poll_initial
     while True:
@@ -120,6 +129,14 @@ async def wait_for_bulk_action(
 def _check_settings(
     timeout: float | None, poll_initial: float, poll_multiplier: float, poll_max: float
 ) -> None:
+    numbers = {"poll_initial": poll_initial, "poll_multiplier": poll_multiplier}
+    numbers |= {"poll_max": poll_max, **({} if timeout is None else {"timeout": timeout})}
+    for name, value in numbers.items():
+        # NaN passes every comparison below unnoticed, and would then poll forever.
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+        if math.isnan(value):
+            raise ValueError(f"{name} must be a number, got nan")
     if timeout is not None and timeout < 0:
         raise ValueError(f"timeout must be None or >= 0, got {timeout}")
     if poll_initial <= 0:
