@@ -27,7 +27,7 @@ from close_seq_ext import (
 from close_seq_ext.testing import CloseServer, Fault
 from close_sequences import Client
 from close_sequences.api.sequences import create_sequence, get_sequence, list_sequences
-from tests.reliability.support import SEQUENCES, new_sequence, server_client
+from tests.reliability.support import SEQUENCES, calls_logged, new_sequence, server_client
 
 pytestmark = pytest.mark.anyio
 
@@ -136,15 +136,6 @@ async def test_a_refused_connection_is_retried_then_an_api_connection_error() ->
 
 
 # --- slow answers
-# The server keeps answering after the client gave up; each test waits for those answers,
-# so that they land in this test's call log rather than the next one's.
-
-
-async def answered(server: CloseServer, count: int) -> list[int | None]:
-    with anyio.fail_after(5):
-        while len(server.calls.calls) < count:  # noqa: ASYNC110 (another thread logs calls)
-            await anyio.sleep(0.02)
-    return statuses(server)
 
 
 async def test_a_slow_answer_to_a_post_times_out_once_and_is_not_resent(
@@ -158,7 +149,8 @@ async def test_a_slow_answer_to_a_post_times_out_once_and_is_not_resent(
             await create_sequence.asyncio(client=client, body=new_sequence())
         elapsed = time.monotonic() - started
     assert 0.2 <= elapsed < 0.45
-    assert await answered(close_server, 1) == [200]
+    await calls_logged(close_server, 1)
+    assert statuses(close_server) == [200]
     await anyio.sleep(0.1)
     assert len(close_server.calls.calls) == 1
 
@@ -173,7 +165,8 @@ async def test_a_slow_get_is_retried_and_times_out_after_each_try(
             await list_sequences.asyncio(client=client)
         elapsed = time.monotonic() - started
     assert 0.4 <= elapsed < 0.8  # two tries of 0.2 s and one backoff of 0.01 s at most
-    assert await answered(close_server, 2) == [200, 200]
+    await calls_logged(close_server, 2)
+    assert statuses(close_server) == [200, 200]
 
 
 # --- bodies that are not what the contract says
