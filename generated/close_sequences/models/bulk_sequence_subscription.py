@@ -244,205 +244,86 @@ class BulkSequenceSubscription:
         else:
             action_type = BulkActionType(_action_type)
 
-        def _parse_status(data: object) -> BulkActionStatus | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        status: BulkActionStatus | None | Unset = d.pop("status", UNSET)
+        if isinstance(status, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                status_type_0 = BulkActionStatus(data)
+                status_type_0 = BulkActionStatus(status)
 
-                return status_type_0
+                status = status_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(BulkActionStatus | None | Unset, data)
 
-        status = _parse_status(d.pop("status", UNSET))
-
-        def _parse_sequence_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sequence_id = _parse_sequence_id(d.pop("sequence_id", UNSET))
+        sequence_id: None | str | Unset = d.pop("sequence_id", UNSET)
 
         s_query = d.pop("s_query", UNSET)
 
         sort = cast(list[Any], d.pop("sort", UNSET))
 
-        def _parse_query(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        query: None | str | Unset = d.pop("query", UNSET)
 
-        query = _parse_query(d.pop("query", UNSET))
+        results_limit: int | None | Unset = d.pop("results_limit", UNSET)
 
-        def _parse_results_limit(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        results_limit = _parse_results_limit(d.pop("results_limit", UNSET))
-
-        def _parse_contact_preference(data: object) -> ContactPreference | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        contact_preference: ContactPreference | None | Unset = d.pop(
+            "contact_preference", UNSET
+        )
+        if isinstance(contact_preference, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                contact_preference_type_0 = ContactPreference(data)
+                contact_preference_type_0 = ContactPreference(contact_preference)
 
-                return contact_preference_type_0
+                contact_preference = contact_preference_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(ContactPreference | None | Unset, data)
 
-        contact_preference = _parse_contact_preference(
-            d.pop("contact_preference", UNSET)
-        )
+        sender_account_id: None | str | Unset = d.pop("sender_account_id", UNSET)
 
-        def _parse_sender_account_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        sender_name: None | str | Unset = d.pop("sender_name", UNSET)
 
-        sender_account_id = _parse_sender_account_id(d.pop("sender_account_id", UNSET))
+        sender_email: None | str | Unset = d.pop("sender_email", UNSET)
 
-        def _parse_sender_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sender_name = _parse_sender_name(d.pop("sender_name", UNSET))
-
-        def _parse_sender_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sender_email = _parse_sender_email(d.pop("sender_email", UNSET))
-
-        def _parse_calls_assigned_to(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        calls_assigned_to: list[str] | None | Unset = d.pop("calls_assigned_to", UNSET)
+        if isinstance(calls_assigned_to, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                calls_assigned_to_type_0 = cast(list[str], data)
+                calls_assigned_to_type_0 = cast(list[str], calls_assigned_to)
 
-                return calls_assigned_to_type_0
+                calls_assigned_to = calls_assigned_to_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[str] | None | Unset, data)
 
-        calls_assigned_to = _parse_calls_assigned_to(d.pop("calls_assigned_to", UNSET))
-
-        def _parse_from_phone_number_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        from_phone_number_id = _parse_from_phone_number_id(
-            d.pop("from_phone_number_id", UNSET)
-        )
+        from_phone_number_id: None | str | Unset = d.pop("from_phone_number_id", UNSET)
 
         send_done_email = d.pop("send_done_email", UNSET)
 
-        def _parse_n_leads(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        n_leads = _parse_n_leads(d.pop("n_leads", UNSET))
+        n_leads: int | None | Unset = d.pop("n_leads", UNSET)
 
         n_leads_processed = d.pop("n_leads_processed", UNSET)
 
-        def _parse_n_objects(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        n_objects = _parse_n_objects(d.pop("n_objects", UNSET))
+        n_objects: int | None | Unset = d.pop("n_objects", UNSET)
 
         n_objects_processed = d.pop("n_objects_processed", UNSET)
 
         organization_id = d.pop("organization_id", UNSET)
 
-        def _parse_created_by(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        created_by: None | str | Unset = d.pop("created_by", UNSET)
 
-        created_by = _parse_created_by(d.pop("created_by", UNSET))
+        updated_by: None | str | Unset = d.pop("updated_by", UNSET)
 
-        def _parse_updated_by(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        updated_by = _parse_updated_by(d.pop("updated_by", UNSET))
-
-        def _parse_date_created(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        date_created: datetime.datetime | None | Unset = d.pop("date_created", UNSET)
+        if isinstance(date_created, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                date_created_type_0 = datetime.datetime.fromisoformat(data)
+                date_created_type_0 = datetime.datetime.fromisoformat(date_created)
 
-                return date_created_type_0
+                date_created = date_created_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
 
-        date_created = _parse_date_created(d.pop("date_created", UNSET))
-
-        def _parse_date_updated(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        date_updated: datetime.datetime | None | Unset = d.pop("date_updated", UNSET)
+        if isinstance(date_updated, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                date_updated_type_0 = datetime.datetime.fromisoformat(data)
+                date_updated_type_0 = datetime.datetime.fromisoformat(date_updated)
 
-                return date_updated_type_0
+                date_updated = date_updated_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        date_updated = _parse_date_updated(d.pop("date_updated", UNSET))
 
         bulk_sequence_subscription = cls(
             id=id,

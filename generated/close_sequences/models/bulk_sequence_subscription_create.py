@@ -116,14 +116,7 @@ class BulkSequenceSubscriptionCreate:
 
         sort = cast(list[Any], d.pop("sort", UNSET))
 
-        def _parse_results_limit(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        results_limit = _parse_results_limit(d.pop("results_limit", UNSET))
+        results_limit: int | None | Unset = d.pop("results_limit", UNSET)
 
         sequence_id = d.pop("sequence_id", UNSET)
 

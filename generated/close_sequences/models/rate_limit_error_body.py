@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -44,21 +44,14 @@ class RateLimitErrorBody:
         from ..models.rate_limit_details import RateLimitDetails
 
         d = dict(src_dict)
-
-        def _parse_error(data: object) -> RateLimitDetails | str | Unset:
-            if isinstance(data, Unset):
-                return data
+        error: RateLimitDetails | str | Unset = d.pop("error", UNSET)
+        if isinstance(error, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                error_type_1 = RateLimitDetails.from_dict(data)
+                error_type_1 = RateLimitDetails.from_dict(error)
 
-                return error_type_1
+                error = error_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(RateLimitDetails | str | Unset, data)
-
-        error = _parse_error(d.pop("error", UNSET))
 
         rate_limit_error_body = cls(
             error=error,

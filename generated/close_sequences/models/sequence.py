@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -150,22 +150,14 @@ class Sequence:
 
         timezone = d.pop("timezone", UNSET)
 
-        def _parse_schedule(data: object) -> None | Schedule | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        schedule: None | Schedule | Unset = d.pop("schedule", UNSET)
+        if isinstance(schedule, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                schedule_type_0 = Schedule.from_dict(data)
+                schedule_type_0 = Schedule.from_dict(schedule)
 
-                return schedule_type_0
+                schedule = schedule_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | Schedule | Unset, data)
-
-        schedule = _parse_schedule(d.pop("schedule", UNSET))
 
         _steps = d.pop("steps", UNSET)
         steps: list[SequenceStep] | Unset = UNSET
@@ -187,23 +179,9 @@ class Sequence:
 
         organization_id = d.pop("organization_id", UNSET)
 
-        def _parse_created_by_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        created_by_id: None | str | Unset = d.pop("created_by_id", UNSET)
 
-        created_by_id = _parse_created_by_id(d.pop("created_by_id", UNSET))
-
-        def _parse_updated_by_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        updated_by_id = _parse_updated_by_id(d.pop("updated_by_id", UNSET))
+        updated_by_id: None | str | Unset = d.pop("updated_by_id", UNSET)
 
         _date_created = d.pop("date_created", UNSET)
         date_created: datetime.datetime | Unset

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -97,44 +97,20 @@ class SequenceStepInput:
 
         delay = d.pop("delay", UNSET)
 
-        def _parse_email_template_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email_template_id = _parse_email_template_id(d.pop("email_template_id", UNSET))
+        email_template_id: None | str | Unset = d.pop("email_template_id", UNSET)
 
         required = d.pop("required", UNSET)
 
-        def _parse_step_allowed_delay(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        step_allowed_delay: int | None | Unset = d.pop("step_allowed_delay", UNSET)
 
-        step_allowed_delay = _parse_step_allowed_delay(
-            d.pop("step_allowed_delay", UNSET)
-        )
-
-        def _parse_threading(data: object) -> None | StepThreading | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        threading: None | StepThreading | Unset = d.pop("threading", UNSET)
+        if isinstance(threading, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                threading_type_0 = StepThreading(data)
+                threading_type_0 = StepThreading(threading)
 
-                return threading_type_0
+                threading = threading_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | StepThreading | Unset, data)
-
-        threading = _parse_threading(d.pop("threading", UNSET))
 
         sequence_step_input = cls(
             id=id,

@@ -174,75 +174,31 @@ class SequenceSubscription:
 
         lead_id = d.pop("lead_id", UNSET)
 
-        def _parse_contact_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        contact_email: None | str | Unset = d.pop("contact_email", UNSET)
 
-        contact_email = _parse_contact_email(d.pop("contact_email", UNSET))
+        sender_account_id: None | str | Unset = d.pop("sender_account_id", UNSET)
 
-        def _parse_sender_account_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        sender_name: None | str | Unset = d.pop("sender_name", UNSET)
 
-        sender_account_id = _parse_sender_account_id(d.pop("sender_account_id", UNSET))
+        sender_email: None | str | Unset = d.pop("sender_email", UNSET)
 
-        def _parse_sender_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sender_name = _parse_sender_name(d.pop("sender_name", UNSET))
-
-        def _parse_sender_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sender_email = _parse_sender_email(d.pop("sender_email", UNSET))
-
-        def _parse_calls_assigned_to(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        calls_assigned_to: list[str] | None | Unset = d.pop("calls_assigned_to", UNSET)
+        if isinstance(calls_assigned_to, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                calls_assigned_to_type_0 = cast(list[str], data)
+                calls_assigned_to_type_0 = cast(list[str], calls_assigned_to)
 
-                return calls_assigned_to_type_0
+                calls_assigned_to = calls_assigned_to_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[str] | None | Unset, data)
 
-        calls_assigned_to = _parse_calls_assigned_to(d.pop("calls_assigned_to", UNSET))
-
-        def _parse_start_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        start_date: datetime.datetime | None | Unset = d.pop("start_date", UNSET)
+        if isinstance(start_date, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                start_date_type_0 = datetime.datetime.fromisoformat(data)
+                start_date_type_0 = datetime.datetime.fromisoformat(start_date)
 
-                return start_date_type_0
+                start_date = start_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        start_date = _parse_start_date(d.pop("start_date", UNSET))
 
         _status = d.pop("status", UNSET)
         status: SubscriptionStatus | Unset
@@ -251,44 +207,22 @@ class SequenceSubscription:
         else:
             status = SubscriptionStatus(_status)
 
-        def _parse_status_reason(
-            data: object,
-        ) -> None | SubscriptionStatusReason | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        status_reason: None | SubscriptionStatusReason | Unset = d.pop(
+            "status_reason", UNSET
+        )
+        if isinstance(status_reason, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                status_reason_type_0 = SubscriptionStatusReason(data)
+                status_reason_type_0 = SubscriptionStatusReason(status_reason)
 
-                return status_reason_type_0
+                status_reason = status_reason_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | SubscriptionStatusReason | Unset, data)
-
-        status_reason = _parse_status_reason(d.pop("status_reason", UNSET))
 
         organization_id = d.pop("organization_id", UNSET)
 
-        def _parse_created_by_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        created_by_id: None | str | Unset = d.pop("created_by_id", UNSET)
 
-        created_by_id = _parse_created_by_id(d.pop("created_by_id", UNSET))
-
-        def _parse_updated_by_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        updated_by_id = _parse_updated_by_id(d.pop("updated_by_id", UNSET))
+        updated_by_id: None | str | Unset = d.pop("updated_by_id", UNSET)
 
         _date_created = d.pop("date_created", UNSET)
         date_created: datetime.datetime | Unset

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -88,22 +88,14 @@ class SequenceUpdate:
 
         timezone = d.pop("timezone", UNSET)
 
-        def _parse_schedule(data: object) -> None | Schedule | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        schedule: None | Schedule | Unset = d.pop("schedule", UNSET)
+        if isinstance(schedule, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                schedule_type_0 = Schedule.from_dict(data)
+                schedule_type_0 = Schedule.from_dict(schedule)
 
-                return schedule_type_0
+                schedule = schedule_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | Schedule | Unset, data)
-
-        schedule = _parse_schedule(d.pop("schedule", UNSET))
 
         _steps = d.pop("steps", UNSET)
         steps: list[SequenceStepInput] | Unset = UNSET
