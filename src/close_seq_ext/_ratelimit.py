@@ -8,9 +8,10 @@ window and when it resets. A request reserves one before it is sent; when none a
 waits for the reset, and the requests that wake then are again counted against the new
 window, so at most `limit` of them go out at once.
 
-The counts are Close's, corrected for what is in flight: an answer can only lower the
-remaining count of the window it belongs to (answers to earlier requests arrive late), and
-a later window replaces it.
+The counts are Close's, corrected for what is in flight: Close's `remaining` was counted
+when it handled that request, before the requests still in flight reached it, so those are
+taken off it; an answer can only lower the remaining count of the window it belongs to
+(answers to earlier requests arrive late), and a later window replaces it.
 
 Until the first answer of a group arrives nothing is known of its limit, so a first burst
 larger than the limit still meets 429s; those are retried after Close's announced wait,
@@ -53,6 +54,8 @@ class _Window:
     limit: int | None = None
     remaining: int | None = None
     reset_at: float | None = None
+    in_flight: int = 0
+    """Requests reserved and not yet `done`: sent, or about to be, and not answered."""
 
 
 class RateLimitGate:
@@ -75,11 +78,15 @@ class RateLimitGate:
     def reserve(self, group: str) -> float:
         """Take one request of `group`'s window; return 0.0, or the seconds to wait first.
 
-        After waiting, call `reserve` again: another task may have taken the slot.
+        After waiting, call `reserve` again: another task may have taken the slot. A request
+        let through (0.0) counts as in flight until `done` is called for it.
         """
         with self._lock:
             window = self._windows.get(group)
-            if window is None or window.remaining is None:
+            if window is None:
+                window = self._windows[group] = _Window()
+            if window.remaining is None:
+                window.in_flight += 1
                 return 0.0
             now = self._clock()
             if window.reset_at is not None and now >= window.reset_at:
@@ -88,13 +95,25 @@ class RateLimitGate:
             if window.remaining is None or window.remaining > 0:
                 if window.remaining is not None:
                     window.remaining -= 1
+                window.in_flight += 1
                 return 0.0
             if window.reset_at is None:
                 return _UNKNOWN_RESET_WAIT
             return window.reset_at - now
 
+    def done(self, group: str) -> None:
+        """A request `reserve` let through has its answer, or failed: no longer in flight."""
+        with self._lock:
+            window = self._windows.get(group)
+            if window is not None and window.in_flight > 0:
+                window.in_flight -= 1
+
     def observe(self, group: str, response: httpx.Response) -> None:
-        """Learn the state of `group`'s limit from an answer's `RateLimit` header."""
+        """Learn the state of `group`'s limit from an answer's `RateLimit` header.
+
+        Call `done` for the answer's request first: the requests still in flight are taken
+        off Close's count, which they reached too late to be in.
+        """
         fields = dict(_FIELD.findall(response.headers.get("ratelimit", "")))
         if "remaining" not in fields or "reset" not in fields:
             return
@@ -103,6 +122,7 @@ class RateLimitGate:
         limit = int(float(fields["limit"])) if "limit" in fields else None
         with self._lock:
             window = self._windows.setdefault(group, _Window())
+            remaining = max(0, remaining - window.in_flight)
             if window.reset_at is not None and window.remaining is not None:
                 if reset_at < window.reset_at - _SAME_WINDOW:
                     return  # a late answer from a window that is over

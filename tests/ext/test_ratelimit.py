@@ -96,3 +96,22 @@ def test_answers_without_the_header_change_nothing() -> None:
     gate = RateLimitGate(FakeClock())
     gate.observe(GROUP, httpx.Response(200))
     assert gate.reserve(GROUP) == 0.0
+
+
+def test_requests_still_in_flight_are_taken_off_closes_count() -> None:
+    gate = RateLimitGate(FakeClock())
+    assert [gate.reserve(GROUP) for _ in range(3)] == [0.0, 0.0, 0.0]
+    gate.done(GROUP)
+    # Close counted the first request only; the two others are still on their way to it.
+    gate.observe(GROUP, answer("limit=3, remaining=2, reset=1"))
+    assert gate.reserve(GROUP) == 1.0
+
+
+def test_a_request_that_ended_no_longer_counts_as_in_flight() -> None:
+    gate = RateLimitGate(FakeClock())
+    gate.reserve(GROUP)
+    gate.reserve(GROUP)
+    gate.done(GROUP)
+    gate.done(GROUP)  # failed without an answer
+    gate.observe(GROUP, answer("limit=3, remaining=2, reset=1"))
+    assert [gate.reserve(GROUP) for _ in range(2)] == [0.0, 0.0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import anyio
 import httpx
 import pytest
 
@@ -18,6 +19,7 @@ from close_seq_ext import (
     RateLimitError,
     ServerError,
     ValidationError,
+    make_client,
 )
 from close_sequences.api.bulk_actions import create_bulk_sequence_subscription
 from close_sequences.api.sequences import create_sequence, delete_sequence, get_sequence
@@ -257,6 +259,54 @@ async def test_remaining_zero_on_one_group_does_not_slow_another() -> None:
         started = time.monotonic()
         await create_bulk_sequence_subscription.asyncio(client=client, body=new_bulk_action())
     assert time.monotonic() - started < 1
+
+
+class PooledStub(httpx.AsyncHTTPTransport):
+    """httpx's pooled transport with a few connections, answering itself slowly."""
+
+    def __init__(self, connections: int, delay: float) -> None:
+        super().__init__(limits=httpx.Limits(max_connections=connections))
+        self.delay = delay
+        self.in_flight = self.most_in_flight = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await anyio.sleep(self.delay)
+        finally:
+            self.in_flight -= 1
+        return httpx.Response(200, json=sequence_json())
+
+
+async def test_no_more_requests_are_in_flight_than_the_pool_has_connections() -> None:
+    stub = PooledStub(connections=3, delay=0.01)
+    client = make_client("api_test", base_url="https://api.close.test", transport=stub)
+    async with client, anyio.create_task_group() as group:
+        for _ in range(10):
+            group.start_soon(lambda: get_sequence.asyncio("seq_1", client=client))
+    assert stub.most_in_flight == 3
+
+
+async def test_waiting_for_a_connection_past_the_pool_timeout_raises_api_timeout_error() -> None:
+    stub = PooledStub(connections=1, delay=1.0)
+    timeout = httpx.Timeout(5.0, pool=0.05)
+    client = make_client(
+        "api_test", base_url="https://api.close.test", transport=stub, timeout=timeout,
+        max_retries=0,
+    )  # fmt: skip
+    errors: list[Exception] = []
+
+    async def get() -> None:
+        try:
+            await get_sequence.asyncio("seq_1", client=client)
+        except APITimeoutError as exc:
+            errors.append(exc)
+
+    async with client, anyio.create_task_group() as group:
+        group.start_soon(get)
+        group.start_soon(get)
+    assert len(errors) == 1
 
 
 def test_the_sync_functions_retry_and_raise_the_same_way() -> None:
