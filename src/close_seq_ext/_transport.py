@@ -45,7 +45,9 @@ class CloseResponse(httpx.Response):
     def json(self, **kwargs: Any) -> Any:
         try:
             return super().json(**kwargs)
-        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError both
+        # JSONDecodeError and UnicodeDecodeError are ValueErrors; a body nested past the
+        # recursion limit raises RecursionError.
+        except (ValueError, RecursionError) as exc:
             raise APIResponseValidationError(
                 f"{self.status_code} on {self.request.method} {self.request.url.path}: "
                 f"the body is not valid JSON ({exc})",

@@ -232,11 +232,6 @@ async def test_an_error_body_nested_past_the_recursion_limit_still_gives_the_sta
     assert len(str(caught.value)) < 300
 
 
-@pytest.mark.xfail(
-    raises=RecursionError,
-    strict=True,
-    reason="CloseResponse.json in _transport.py catches ValueError only (see RELIABILITY.md)",
-)
 async def test_a_success_body_nested_past_the_recursion_limit_is_a_validation_error(
     client: Client, close_server: CloseServer
 ) -> None:
