@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install generate check-generated lint typecheck test vendor demo
+.PHONY: install generate check-generated lint typecheck test vendor demo bench bench-quick
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,3 +38,11 @@ test: $(STAMP)
 vendor: $(STAMP)
 	@test -n "$(DEST)" || { echo "usage: make vendor DEST=path/to/app/pkg/_vendor"; exit 2; }
 	$(PY) scripts/vendor.py "$(DEST)"
+
+# Benchmarks against raw httpx (benchmarks/): the full set rewrites BENCHMARKS.md's results
+# (about 10 minutes); the quick one runs each at tiny sizes and checks no speed, for CI.
+bench: $(STAMP)
+	$(PY) -m benchmarks --output BENCHMARKS.md
+
+bench-quick: $(STAMP)
+	$(PY) -m benchmarks --quick --output build/bench-quick.md

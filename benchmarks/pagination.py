@@ -1,0 +1,177 @@
+"""1. Walk a sequence's subscriptions with `paginate` and with a plain httpx loop (the floor).
+
+Client process (one walk, prints wall and CPU seconds of the walk alone):
+
+    python -m benchmarks.pagination sdk|prefetch|httpx BASE_URL API_KEY SEQUENCE_ID
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+import httpx
+
+from benchmarks._common import Section, Server, emit, rotations, run_client, spread, verdict
+from close_seq_ext import make_client, paginate
+from close_sequences.api.sequence_subscriptions import list_sequence_subscriptions
+
+PATH = "/api/v1/sequence_subscription/"
+MODES = ("httpx", "sdk", "prefetch")
+
+
+async def walk_sdk(base_url: str, api_key: str, sequence_id: str, prefetch: bool) -> int:
+    async with make_client(api_key, base_url=base_url) as client:
+        # Warm-up (connection, lazy imports): one item, outside the measured walk.
+        first = paginate(
+            list_sequence_subscriptions, client=client, sequence_id=sequence_id, max_items=1
+        )
+        async for _ in first:
+            pass
+        return await measured(lambda: count_sdk(client, sequence_id, prefetch))
+
+
+async def count_sdk(client: Any, sequence_id: str, prefetch: bool) -> int:
+    count = 0
+    items = paginate(
+        list_sequence_subscriptions.asyncio,
+        client=client,
+        sequence_id=sequence_id,
+        prefetch=prefetch,
+    )
+    async with items:
+        async for subscription in items:
+            count += subscription.id is not None
+    return count
+
+
+async def walk_httpx(base_url: str, api_key: str, sequence_id: str) -> int:
+    async with httpx.AsyncClient(base_url=base_url, auth=(api_key, "")) as client:
+        await client.get(PATH, params={"sequence_id": sequence_id, "_limit": 1})
+        return await measured(lambda: count_httpx(client, sequence_id))
+
+
+async def count_httpx(client: httpx.AsyncClient, sequence_id: str) -> int:
+    count = skip = 0
+    while True:
+        params = {"sequence_id": sequence_id, "_skip": skip, "_limit": 100}
+        response = await client.get(PATH, params=params)
+        response.raise_for_status()
+        page = json.loads(response.content)
+        for item in page["data"]:
+            count += item["id"] is not None
+        skip += len(page["data"])
+        if not page["has_more"]:
+            return count
+
+
+RESULT: dict[str, float] = {}
+
+
+async def measured(walk: Callable[[], Awaitable[int]]) -> int:
+    cpu, wall = time.process_time(), time.perf_counter()
+    count = await walk()
+    RESULT.update(wall=time.perf_counter() - wall, cpu=time.process_time() - cpu)
+    return count
+
+
+def run(srv: Server, size: int, runs: int) -> Section:
+    sequence_id = srv.sequences[size]
+    results: list[dict[str, Any]] = []
+    for index, mode in rotations(MODES, runs):
+        server_cpu = srv.cpu_seconds()
+        result = run_client("pagination", mode, srv.base_url, srv.api_key, sequence_id)
+        if result["items"] != size:
+            raise AssertionError(f"{mode} walked {result['items']} items, not {size}")
+        result.update(run=index, mode=mode, server_cpu=srv.cpu_seconds() - server_cpu)
+        results.append(result)
+
+    def of(mode: str, key: str) -> list[float]:
+        return [r[key] for r in results if r["mode"] == mode]
+
+    def ratios(mode: str, key: str) -> list[float]:
+        return [a / b for a, b in zip(of(mode, key), of("httpx", key), strict=True)]
+
+    pages = -(-size // 100)
+    server_rate = [pages / s for s in of("httpx", "server_cpu")]
+    wall, cpu = ratios("sdk", "wall"), ratios("sdk", "cpu")
+    table = [
+        [
+            "",
+            "httpx + json.loads",
+            "`paginate`",
+            "`paginate(prefetch=True)`",
+            "target (`paginate`)",
+        ],
+        [
+            "wall time, s",
+            spread(of("httpx", "wall")),
+            spread(of("sdk", "wall")),
+            spread(of("prefetch", "wall")),
+            "",
+        ],
+        [
+            "client CPU, s",
+            spread(of("httpx", "cpu")),
+            spread(of("sdk", "cpu")),
+            spread(of("prefetch", "cpu")),
+            "",
+        ],
+        [
+            "**wall ratio** to httpx",
+            "1",
+            spread(wall),
+            spread(ratios("prefetch", "wall")),
+            f"≤ 1.15: {verdict(statistics.median(wall), 1.15, at_most=True)}",
+        ],
+        [
+            "**client CPU ratio** to httpx",
+            "1",
+            spread(cpu),
+            spread(ratios("prefetch", "cpu")),
+            f"≤ 1.5: {verdict(statistics.median(cpu), 1.5, at_most=True)}",
+        ],
+    ]
+    busy = statistics.median(of("httpx", "server_cpu")) / statistics.median(of("httpx", "wall"))
+    notes = [
+        f"The server used {spread(of('httpx', 'server_cpu'))} s of CPU per httpx walk, "
+        f"that is {spread(server_rate, '{:.0f}')} pages of 100 per CPU-second: "
+        f"{busy:.0%} of the floor's wall time. Each request waits for the server, so the "
+        "server's share is in both walls and the wall ratio is lower than the CPU ratio.",
+    ]
+    method = f"""
+Walk all {size:,} subscriptions of one sequence ({pages:,} pages of 100) from a client
+process, against the local server in another process on 127.0.0.1 (uvicorn, h11). **httpx**:
+an `httpx.AsyncClient` loop of GETs with `json.loads(response.content)` per page, reading
+each item's `id` (the floor). **`paginate`**: `paginate(list_sequence_subscriptions.asyncio,
+...)` on a `make_client` client (retry transport, rate-limit gate, typed models), reading
+each `subscription.id`. Each client process first makes one warm-up request, then times the
+walk alone: wall (`perf_counter`) and client CPU (`process_time`: user+sys of the client
+process; the server's CPU is not in it). {runs} runs, modes interleaved in rotating order;
+ratios are taken run by run against the same run's httpx walk. Cells: median [min, max].
+"""
+    summary = [
+        [f"wall time of a {size:,}-item walk, ratio to httpx", spread(wall), table[3][-1]],
+        ["client CPU of that walk, ratio to httpx", spread(cpu), table[4][-1]],
+    ]
+    return Section(
+        "1. Pagination: `paginate` against raw httpx", method, table, results, notes, summary
+    )
+
+
+def main() -> None:
+    mode, base_url, api_key, sequence_id = sys.argv[1:5]
+    if mode == "httpx":
+        count = anyio.run(walk_httpx, base_url, api_key, sequence_id)
+    else:
+        count = anyio.run(walk_sdk, base_url, api_key, sequence_id, mode == "prefetch")
+    emit({"items": count, **RESULT})
+
+
+if __name__ == "__main__":
+    main()

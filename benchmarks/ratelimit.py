@@ -1,0 +1,178 @@
+"""4. Rate limits: many concurrent GETs against a limited server, SDK against sleep-on-429.
+
+python -m benchmarks.ratelimit sdk|sleep429 BASE_URL API_KEY SEQUENCE_ID REQUESTS TASKS
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import statistics
+import sys
+import time
+from typing import Any
+
+import anyio
+import httpx
+
+from benchmarks._common import Section, Server, emit, rotations, run_client, spread, verdict
+from close_seq_ext import make_client
+from close_sequences.api.sequences import get_sequence
+
+MODES = ("sdk", "sleep429")
+# make_client's own pool limits, for both clients.
+LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=20)
+
+
+class CountingTransport(httpx.AsyncHTTPTransport):
+    """httpx's pooled transport, counting every answer's status as it comes off the wire."""
+
+    def __init__(self) -> None:
+        super().__init__(limits=LIMITS)
+        self.statuses: collections.Counter[int] = collections.Counter()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        self.statuses[response.status_code] += 1
+        return response
+
+
+async def sleep_on_429(client: httpx.AsyncClient, path: str) -> None:
+    """The official client's way: send; on a 429, sleep what the body says, send again."""
+    while True:
+        response = await client.get(path)
+        if response.status_code != 429:
+            response.raise_for_status()
+            json.loads(response.content)
+            return
+        await anyio.sleep(float(response.json()["error"]["rate_reset"]))
+
+
+async def burst(
+    mode: str, base_url: str, api_key: str, sequence_id: str, requests: int, tasks: int
+) -> dict[str, Any]:
+    transport = CountingTransport()
+    errors: list[str] = []
+    if mode == "sdk":
+        client: Any = make_client(api_key, base_url=base_url, transport=transport)
+
+        async def one() -> None:
+            await get_sequence.asyncio(sequence_id, client=client)
+    else:
+        client = httpx.AsyncClient(base_url=base_url, auth=(api_key, ""), transport=transport)
+
+        async def one() -> None:
+            await sleep_on_429(client, f"/api/v1/sequence/{sequence_id}/")
+
+    async def worker(count: int) -> None:
+        for _ in range(count):
+            try:
+                await one()
+            except Exception as exc:
+                errors.append(repr(exc))
+
+    async with client:
+        started, cpu = time.perf_counter(), time.process_time()
+        async with anyio.create_task_group() as group:
+            for index in range(tasks):
+                group.start_soon(worker, requests // tasks + (index < requests % tasks))
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {
+        "elapsed": elapsed,
+        "cpu": cpu,
+        "ok": transport.statuses[200],
+        "429s": transport.statuses[429],
+        "sent": sum(transport.statuses.values()),
+        "errors": len(errors),
+        "first_error": errors[0] if errors else None,
+    }
+
+
+def run(srv: Server, limit: int, requests: int, tasks: int, runs: int) -> Section:
+    results = []
+    for index, mode in rotations(MODES, runs):
+        time.sleep(1.1)  # let the server's 1 s window from the last run expire
+        result = run_client(
+            "ratelimit", mode, srv.base_url, srv.api_key, srv.sequences[1], requests, tasks
+        )
+        result.update(run=index, mode=mode, rate=requests / result["elapsed"])
+        results.append(result)
+
+    def of(mode: str, key: str) -> list[float]:
+        return [r[key] for r in results if r["mode"] == mode]
+
+    def share(mode: str) -> list[float]:
+        return [100 * n / requests for n in of(mode, "429s")]
+
+    ceiling = requests / ((-(-requests // limit) - 1) or 1)
+    table = [["", "`make_client` (shared gate)", "sleep on each 429", "target (SDK)"]]
+    rate_sdk = [100 * r / limit for r in of("sdk", "rate")]
+    table += [
+        [
+            "achieved rate, requests/s",
+            spread(of("sdk", "rate"), "{:.0f}"),
+            spread(of("sleep429", "rate"), "{:.0f}"),
+            "",
+        ],
+        [
+            "**achieved rate, % of the limit**",
+            spread(rate_sdk, "{:.0f}"),
+            spread([100 * r / limit for r in of("sleep429", "rate")], "{:.0f}"),
+            f"≥ 95%: {verdict(statistics.median(rate_sdk), 95, at_most=False)}",
+        ],
+        [
+            "**429s received, % of the GETs**",
+            spread(share("sdk"), "{:.1f}"),
+            spread(share("sleep429"), "{:.1f}"),
+            f"≤ 2%: {verdict(statistics.median(share('sdk')), 2, at_most=True)}",
+        ],
+        [
+            "requests sent",
+            spread(of("sdk", "sent"), "{:.0f}"),
+            spread(of("sleep429", "sent"), "{:.0f}"),
+            "",
+        ],
+        [
+            "**errors raised**",
+            f"{sum(of('sdk', 'errors')):.0f} in all runs",
+            f"{sum(of('sleep429', 'errors')):.0f} in all runs",
+            f"0: {'met' if not sum(of('sdk', 'errors')) else 'missed'}",
+        ],
+    ]
+    method = f"""
+{requests:,} `GET /api/v1/sequence/{{id}}/` from {tasks} concurrent tasks of one client
+process ({requests // tasks} each, one after another), against the local server limited
+to {limit} requests per 1 s fixed window for the group (`RateLimit(limit={limit},
+window=1.0, fractional_reset=True)`: resets in milliseconds). **SDK**:
+`get_sequence.asyncio` on a `make_client` client, whose transport retries 429s and whose
+gate holds requests back once Close's `RateLimit` header says the window is spent.
+**Sleep on each 429**: an `httpx.AsyncClient` whose every task sleeps the body's
+`rate_reset` on a 429 and sends again, as the official `closeio` client does. Both count
+answers on an inner transport (httpx's pool, 50 connections as `make_client`'s). Rate =
+GETs / elapsed time. A fixed window lets the first window's {limit} requests through at
+once, so the best possible rate here is {requests:,} / {-(-requests // limit) - 1} s =
+{ceiling:.0f}/s, {100 * ceiling / limit:.0f}% of the limit. {runs} runs of each,
+alternating, with 1.1 s between runs for the window to expire.
+"""
+    summary = [
+        [f"rate achieved, % of the {limit}/s limit", table[2][1], table[2][3]],
+        ["429s received, % of the GETs", table[3][1], table[3][3]],
+        ["errors raised", table[5][1], table[5][3]],
+    ]
+    return Section(
+        f"4. Rate limits: {requests:,} GETs under a {limit}/s limit",
+        method,
+        table,
+        results,
+        summary=summary,
+    )
+
+
+def main() -> None:
+    mode, base_url, api_key, sequence_id = sys.argv[1:5]
+    requests, tasks = int(sys.argv[5]), int(sys.argv[6])
+    emit(anyio.run(burst, mode, base_url, api_key, sequence_id, requests, tasks))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Run every benchmark and write the report (see `benchmarks/__init__.py`)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from benchmarks import imports, memory, pagination, parsing, polling, ratelimit
+from benchmarks._common import ROOT, Section, server
+
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    runs: int
+    walk: int
+    memory_walk: int
+    parse_pages: int
+    requests: int
+    tasks: int
+    polls: tuple[float, ...]
+    import_runs: int
+
+
+FULL = Sizes(
+    runs=5,
+    walk=50_000,
+    memory_walk=200_000,
+    parse_pages=300,
+    requests=1000,
+    tasks=100,
+    polls=(2, 5, 10, 20),
+    import_runs=9,
+)
+QUICK = Sizes(
+    runs=1,
+    walk=2_000,
+    memory_walk=5_000,
+    parse_pages=10,
+    requests=100,
+    tasks=20,
+    polls=(1,),
+    import_runs=1,
+)
+RATE_LIMIT = 200
+BULK_RATE = 10.0  # objects per second
+
+
+def sections(sizes: Sizes, runs: int) -> list[Section]:
+    done = []
+    walks = sorted({sizes.walk, sizes.memory_walk})
+    with server("--subscriptions", *walks) as srv:
+        done.append(pagination.run(srv, sizes.walk, runs))
+        done.append(memory.run(srv, sizes.memory_walk, runs))
+    done.append(parsing.run(runs, sizes.parse_pages))
+    with server("--subscriptions", 1, "--rate-limit", RATE_LIMIT) as srv:
+        done.append(ratelimit.run(srv, RATE_LIMIT, sizes.requests, sizes.tasks, runs))
+    with server("--leads", 300, "--bulk-rate", BULK_RATE) as srv:
+        done.append(polling.run(srv, BULK_RATE, list(sizes.polls), runs))
+    done.append(imports.run(max(runs, sizes.import_runs)))
+    return sorted(done, key=lambda section: section.title)
+
+
+def machine() -> str:
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+    commit = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    return (
+        f"{os.cpu_count()} CPUs ({model.group(1) if model else platform.processor()}), "
+        f"Linux {platform.release()}, Python {platform.python_version()}, httpx "
+        f"{httpx.__version__}; commit `{commit or 'unknown'}`; load average "
+        f"{' / '.join(f'{x:.2f}' for x in os.getloadavg())} at the start"
+    )
+
+
+def report(done: list[Section], runs: int, command: str, took: float, where: str) -> str:
+    today = datetime.date.today().isoformat()
+    lines = [
+        START,
+        f"Measured {today} with `{command}` in {took / 60:.1f} min: {runs} runs per figure "
+        "unless a section says more.",
+        "",
+        f"Machine: {where}.",
+        "",
+        "| benchmark | measure | result: median [min, max] | target |",
+        "|---|---|---|---|",
+    ]
+    for section in done:
+        lines += [
+            f"| {section.title.split(':')[0]} | " + " | ".join(row) + " |"
+            for row in section.summary
+        ]
+    lines += [
+        "| 7. CI | `make bench-quick` in `.ci/run` | runs every benchmark at tiny "
+        "sizes, checks no speed | keeps them working |",
+        "",
+    ]
+    lines += [section.markdown() for section in done]
+    lines.append(END)
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, one run each")
+    parser.add_argument("--runs", type=int, help="runs per figure (default 5, quick 1)")
+    parser.add_argument("--output", type=Path, help="rewrite this file's results section")
+    args = parser.parse_args()
+    sizes = QUICK if args.quick else FULL
+    runs = args.runs or sizes.runs
+    where = machine()
+    started = time.perf_counter()
+    done = sections(sizes, runs)
+    command = "python -m benchmarks" + (" --quick" if args.quick else "")
+    text = report(done, runs, command, time.perf_counter() - started, where)
+    if args.output is None:
+        sys.stdout.write(text)
+        return
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    old = args.output.read_text() if args.output.exists() else f"{START}\n{END}\n"
+    head, _, rest = old.partition(START)
+    _, _, tail = rest.partition(END)
+    args.output.write_text(head + text.rstrip("\n") + tail)
+    print(f"wrote {args.output}")
