@@ -242,12 +242,16 @@ class BulkSequenceSubscription:
         if isinstance(_action_type, Unset):
             action_type = UNSET
         else:
-            action_type = BulkActionType(_action_type)
+            action_type = BulkActionType._value2member_map_.get(
+                _action_type
+            ) or BulkActionType(_action_type)
 
         status: BulkActionStatus | None | Unset = d.pop("status", UNSET)
         if isinstance(status, str):
             try:
-                status_type_0 = BulkActionStatus(status)
+                status_type_0 = BulkActionStatus._value2member_map_.get(
+                    status
+                ) or BulkActionStatus(status)
 
                 status = status_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -268,7 +272,9 @@ class BulkSequenceSubscription:
         )
         if isinstance(contact_preference, str):
             try:
-                contact_preference_type_0 = ContactPreference(contact_preference)
+                contact_preference_type_0 = ContactPreference._value2member_map_.get(
+                    contact_preference
+                ) or ContactPreference(contact_preference)
 
                 contact_preference = contact_preference_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -326,30 +332,30 @@ class BulkSequenceSubscription:
                 pass
 
         bulk_sequence_subscription = cls(
-            id=id,
-            action_type=action_type,
-            status=status,
-            sequence_id=sequence_id,
-            s_query=s_query,
-            sort=sort,
-            query=query,
-            results_limit=results_limit,
-            contact_preference=contact_preference,
-            sender_account_id=sender_account_id,
-            sender_name=sender_name,
-            sender_email=sender_email,
-            calls_assigned_to=calls_assigned_to,
-            from_phone_number_id=from_phone_number_id,
-            send_done_email=send_done_email,
-            n_leads=n_leads,
-            n_leads_processed=n_leads_processed,
-            n_objects=n_objects,
-            n_objects_processed=n_objects_processed,
-            organization_id=organization_id,
-            created_by=created_by,
-            updated_by=updated_by,
-            date_created=date_created,
-            date_updated=date_updated,
+            id,
+            action_type,
+            status,
+            sequence_id,
+            s_query,
+            sort,
+            query,
+            results_limit,
+            contact_preference,
+            sender_account_id,
+            sender_name,
+            sender_email,
+            calls_assigned_to,
+            from_phone_number_id,
+            send_done_email,
+            n_leads,
+            n_leads_processed,
+            n_objects,
+            n_objects_processed,
+            organization_id,
+            created_by,
+            updated_by,
+            date_created,
+            date_updated,
         )
 
         bulk_sequence_subscription.additional_properties = d

@@ -110,7 +110,9 @@ class BulkSequenceSubscriptionCreate:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        action_type = BulkActionType(d.pop("action_type"))
+        action_type = BulkActionType._value2member_map_.get(
+            d.pop("action_type")
+        ) or BulkActionType(d.pop("action_type"))
 
         s_query = d.pop("s_query")
 
@@ -131,7 +133,9 @@ class BulkSequenceSubscriptionCreate:
         if isinstance(_contact_preference, Unset):
             contact_preference = UNSET
         else:
-            contact_preference = ContactPreference(_contact_preference)
+            contact_preference = ContactPreference._value2member_map_.get(
+                _contact_preference
+            ) or ContactPreference(_contact_preference)
 
         calls_assigned_to = cast(list[str], d.pop("calls_assigned_to", UNSET))
 
@@ -140,18 +144,18 @@ class BulkSequenceSubscriptionCreate:
         send_done_email = d.pop("send_done_email", UNSET)
 
         bulk_sequence_subscription_create = cls(
-            action_type=action_type,
-            s_query=s_query,
-            sort=sort,
-            results_limit=results_limit,
-            sequence_id=sequence_id,
-            sender_account_id=sender_account_id,
-            sender_name=sender_name,
-            sender_email=sender_email,
-            contact_preference=contact_preference,
-            calls_assigned_to=calls_assigned_to,
-            from_phone_number_id=from_phone_number_id,
-            send_done_email=send_done_email,
+            action_type,
+            s_query,
+            sort,
+            results_limit,
+            sequence_id,
+            sender_account_id,
+            sender_name,
+            sender_email,
+            contact_preference,
+            calls_assigned_to,
+            from_phone_number_id,
+            send_done_email,
         )
 
         bulk_sequence_subscription_create.additional_properties = d

@@ -53,8 +53,8 @@ class BulkSequenceSubscriptionList:
         has_more = d.pop("has_more")
 
         bulk_sequence_subscription_list = cls(
-            data=data,
-            has_more=has_more,
+            data,
+            has_more,
         )
 
         bulk_sequence_subscription_list.additional_properties = d

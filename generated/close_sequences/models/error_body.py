@@ -34,7 +34,7 @@ class ErrorBody:
         error = d.pop("error", UNSET)
 
         error_body = cls(
-            error=error,
+            error,
         )
 
         error_body.additional_properties = d

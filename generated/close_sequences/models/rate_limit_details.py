@@ -55,10 +55,10 @@ class RateLimitDetails:
         message = d.pop("message", UNSET)
 
         rate_limit_details = cls(
-            rate_reset=rate_reset,
-            rate_limit=rate_limit,
-            rate_window=rate_window,
-            message=message,
+            rate_reset,
+            rate_limit,
+            rate_window,
+            message,
         )
 
         rate_limit_details.additional_properties = d

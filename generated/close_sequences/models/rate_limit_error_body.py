@@ -54,7 +54,7 @@ class RateLimitErrorBody:
                 pass
 
         rate_limit_error_body = cls(
-            error=error,
+            error,
         )
 
         rate_limit_error_body.additional_properties = d

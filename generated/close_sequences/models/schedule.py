@@ -49,7 +49,7 @@ class Schedule:
             ranges.append(ranges_item)
 
         schedule = cls(
-            ranges=ranges,
+            ranges,
         )
 
         schedule.additional_properties = d

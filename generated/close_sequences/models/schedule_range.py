@@ -48,9 +48,9 @@ class ScheduleRange:
         end = d.pop("end")
 
         schedule_range = cls(
-            weekday=weekday,
-            start=start,
-            end=end,
+            weekday,
+            start,
+            end,
         )
 
         schedule_range.additional_properties = d

@@ -146,7 +146,9 @@ class Sequence:
         if isinstance(_status, Unset):
             status = UNSET
         else:
-            status = SequenceStatus(_status)
+            status = SequenceStatus._value2member_map_.get(_status) or SequenceStatus(
+                _status
+            )
 
         timezone = d.pop("timezone", UNSET)
 
@@ -198,18 +200,18 @@ class Sequence:
             date_updated = datetime.datetime.fromisoformat(_date_updated)
 
         sequence = cls(
-            id=id,
-            name=name,
-            status=status,
-            timezone=timezone,
-            schedule=schedule,
-            steps=steps,
-            subscription_counts_by_status=subscription_counts_by_status,
-            organization_id=organization_id,
-            created_by_id=created_by_id,
-            updated_by_id=updated_by_id,
-            date_created=date_created,
-            date_updated=date_updated,
+            id,
+            name,
+            status,
+            timezone,
+            schedule,
+            steps,
+            subscription_counts_by_status,
+            organization_id,
+            created_by_id,
+            updated_by_id,
+            date_created,
+            date_updated,
         )
 
         sequence.additional_properties = d

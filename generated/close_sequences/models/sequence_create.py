@@ -86,10 +86,10 @@ class SequenceCreate:
                 pass
 
         sequence_create = cls(
-            name=name,
-            timezone=timezone,
-            steps=steps,
-            schedule=schedule,
+            name,
+            timezone,
+            steps,
+            schedule,
         )
 
         sequence_create.additional_properties = d

@@ -53,8 +53,8 @@ class SequenceList:
         has_more = d.pop("has_more")
 
         sequence_list = cls(
-            data=data,
-            has_more=has_more,
+            data,
+            has_more,
         )
 
         sequence_list.additional_properties = d

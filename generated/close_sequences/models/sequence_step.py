@@ -123,7 +123,9 @@ class SequenceStep:
         if isinstance(_step_type, Unset):
             step_type = UNSET
         else:
-            step_type = StepType(_step_type)
+            step_type = StepType._value2member_map_.get(_step_type) or StepType(
+                _step_type
+            )
 
         delay = d.pop("delay", UNSET)
 
@@ -136,7 +138,9 @@ class SequenceStep:
         threading: None | StepThreading | Unset = d.pop("threading", UNSET)
         if isinstance(threading, str):
             try:
-                threading_type_0 = StepThreading(threading)
+                threading_type_0 = StepThreading._value2member_map_.get(
+                    threading
+                ) or StepThreading(threading)
 
                 threading = threading_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -161,17 +165,17 @@ class SequenceStep:
             date_updated = datetime.datetime.fromisoformat(_date_updated)
 
         sequence_step = cls(
-            id=id,
-            step_type=step_type,
-            delay=delay,
-            email_template_id=email_template_id,
-            required=required,
-            step_allowed_delay=step_allowed_delay,
-            threading=threading,
-            created_by_id=created_by_id,
-            updated_by_id=updated_by_id,
-            date_created=date_created,
-            date_updated=date_updated,
+            id,
+            step_type,
+            delay,
+            email_template_id,
+            required,
+            step_allowed_delay,
+            threading,
+            created_by_id,
+            updated_by_id,
+            date_created,
+            date_updated,
         )
 
         sequence_step.additional_properties = d

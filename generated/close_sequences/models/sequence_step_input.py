@@ -93,7 +93,9 @@ class SequenceStepInput:
         if isinstance(_step_type, Unset):
             step_type = UNSET
         else:
-            step_type = StepType(_step_type)
+            step_type = StepType._value2member_map_.get(_step_type) or StepType(
+                _step_type
+            )
 
         delay = d.pop("delay", UNSET)
 
@@ -106,20 +108,22 @@ class SequenceStepInput:
         threading: None | StepThreading | Unset = d.pop("threading", UNSET)
         if isinstance(threading, str):
             try:
-                threading_type_0 = StepThreading(threading)
+                threading_type_0 = StepThreading._value2member_map_.get(
+                    threading
+                ) or StepThreading(threading)
 
                 threading = threading_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
         sequence_step_input = cls(
-            id=id,
-            step_type=step_type,
-            delay=delay,
-            email_template_id=email_template_id,
-            required=required,
-            step_allowed_delay=step_allowed_delay,
-            threading=threading,
+            id,
+            step_type,
+            delay,
+            email_template_id,
+            required,
+            step_allowed_delay,
+            threading,
         )
 
         sequence_step_input.additional_properties = d

@@ -205,14 +205,18 @@ class SequenceSubscription:
         if isinstance(_status, Unset):
             status = UNSET
         else:
-            status = SubscriptionStatus(_status)
+            status = SubscriptionStatus._value2member_map_.get(
+                _status
+            ) or SubscriptionStatus(_status)
 
         status_reason: None | SubscriptionStatusReason | Unset = d.pop(
             "status_reason", UNSET
         )
         if isinstance(status_reason, str):
             try:
-                status_reason_type_0 = SubscriptionStatusReason(status_reason)
+                status_reason_type_0 = SubscriptionStatusReason._value2member_map_.get(
+                    status_reason
+                ) or SubscriptionStatusReason(status_reason)
 
                 status_reason = status_reason_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -239,23 +243,23 @@ class SequenceSubscription:
             date_updated = datetime.datetime.fromisoformat(_date_updated)
 
         sequence_subscription = cls(
-            id=id,
-            sequence_id=sequence_id,
-            contact_id=contact_id,
-            lead_id=lead_id,
-            contact_email=contact_email,
-            sender_account_id=sender_account_id,
-            sender_name=sender_name,
-            sender_email=sender_email,
-            calls_assigned_to=calls_assigned_to,
-            start_date=start_date,
-            status=status,
-            status_reason=status_reason,
-            organization_id=organization_id,
-            created_by_id=created_by_id,
-            updated_by_id=updated_by_id,
-            date_created=date_created,
-            date_updated=date_updated,
+            id,
+            sequence_id,
+            contact_id,
+            lead_id,
+            contact_email,
+            sender_account_id,
+            sender_name,
+            sender_email,
+            calls_assigned_to,
+            start_date,
+            status,
+            status_reason,
+            organization_id,
+            created_by_id,
+            updated_by_id,
+            date_created,
+            date_updated,
         )
 
         sequence_subscription.additional_properties = d

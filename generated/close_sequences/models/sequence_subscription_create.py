@@ -77,13 +77,13 @@ class SequenceSubscriptionCreate:
         calls_assigned_to = cast(list[str], d.pop("calls_assigned_to", UNSET))
 
         sequence_subscription_create = cls(
-            sequence_id=sequence_id,
-            contact_id=contact_id,
-            sender_account_id=sender_account_id,
-            sender_name=sender_name,
-            sender_email=sender_email,
-            contact_email=contact_email,
-            calls_assigned_to=calls_assigned_to,
+            sequence_id,
+            contact_id,
+            sender_account_id,
+            sender_name,
+            sender_email,
+            contact_email,
+            calls_assigned_to,
         )
 
         sequence_subscription_create.additional_properties = d

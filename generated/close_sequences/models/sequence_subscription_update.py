@@ -63,7 +63,9 @@ class SequenceSubscriptionUpdate:
         if isinstance(_status, Unset):
             status = UNSET
         else:
-            status = SubscriptionStatus(_status)
+            status = SubscriptionStatus._value2member_map_.get(
+                _status
+            ) or SubscriptionStatus(_status)
 
         sender_account_id = d.pop("sender_account_id", UNSET)
 
@@ -74,11 +76,11 @@ class SequenceSubscriptionUpdate:
         calls_assigned_to = cast(list[str], d.pop("calls_assigned_to", UNSET))
 
         sequence_subscription_update = cls(
-            status=status,
-            sender_account_id=sender_account_id,
-            sender_name=sender_name,
-            sender_email=sender_email,
-            calls_assigned_to=calls_assigned_to,
+            status,
+            sender_account_id,
+            sender_name,
+            sender_email,
+            calls_assigned_to,
         )
 
         sequence_subscription_update.additional_properties = d

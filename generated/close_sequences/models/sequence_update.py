@@ -84,7 +84,9 @@ class SequenceUpdate:
         if isinstance(_status, Unset):
             status = UNSET
         else:
-            status = SequenceStatus(_status)
+            status = SequenceStatus._value2member_map_.get(_status) or SequenceStatus(
+                _status
+            )
 
         timezone = d.pop("timezone", UNSET)
 
@@ -107,11 +109,11 @@ class SequenceUpdate:
                 steps.append(steps_item)
 
         sequence_update = cls(
-            name=name,
-            status=status,
-            timezone=timezone,
-            schedule=schedule,
-            steps=steps,
+            name,
+            status,
+            timezone,
+            schedule,
+            steps,
         )
 
         sequence_update.additional_properties = d

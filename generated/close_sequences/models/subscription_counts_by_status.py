@@ -61,11 +61,11 @@ class SubscriptionCountsByStatus:
         error = d.pop("error", UNSET)
 
         subscription_counts_by_status = cls(
-            active=active,
-            paused=paused,
-            finished=finished,
-            goal=goal,
-            error=error,
+            active,
+            paused,
+            finished,
+            goal,
+            error,
         )
 
         subscription_counts_by_status.additional_properties = d

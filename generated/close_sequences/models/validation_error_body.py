@@ -70,9 +70,9 @@ class ValidationErrorBody:
         error = d.pop("error", UNSET)
 
         validation_error_body = cls(
-            errors=errors,
-            field_errors=field_errors,
-            error=error,
+            errors,
+            field_errors,
+            error,
         )
 
         validation_error_body.additional_properties = d
