@@ -204,13 +204,17 @@ class AsyncCloseTransport(httpx.AsyncBaseTransport):
     async def _send(self, request: httpx.Request) -> CloseResponse:
         if self._slots is None:
             return await self._send_now(request)
-        # The wait for a slot is the wait for a pooled connection: same timeout, same error.
-        acquired = False
-        with anyio.move_on_after(_pool_timeout(request)):
-            await self._slots.acquire()
-            acquired = True
-        if not acquired:
-            raise httpx.PoolTimeout("no connection became free within the pool timeout")
+        try:
+            # Most requests find a slot free: take it without a trip through the event loop.
+            self._slots.acquire_nowait()
+        except anyio.WouldBlock:
+            # The wait for a slot is the wait for a pooled connection: same timeout and error.
+            acquired = False
+            with anyio.move_on_after(_pool_timeout(request)):
+                await self._slots.acquire()
+                acquired = True
+            if not acquired:
+                raise httpx.PoolTimeout("no connection became free within the pool timeout")
         try:
             return await self._send_now(request)
         finally:
