@@ -8,10 +8,13 @@ window and when it resets. A request reserves one before it is sent; when none a
 waits for the reset, and the requests that wake then are again counted against the new
 window, so at most `limit` of them go out at once.
 
-The counts are Close's, corrected for what is in flight: Close's `remaining` was counted
-when it handled that request, before the requests still in flight reached it, so those are
-taken off it; an answer can only lower the remaining count of the window it belongs to
-(answers to earlier requests arrive late), and a later window replaces it.
+The counts are Close's, corrected for what is in flight: an answer's `remaining` was
+counted when Close handled that request, before the requests sent after it reached Close,
+so the gate also counts the requests it let through in the window and never allows more
+than `limit` of them (for a client alone on its key, that count is exact; Close's lower
+counts show other clients). An answer can only lower the remaining count of the window it
+belongs to (answers to earlier requests arrive late), answers from a window the gate saw
+end are ignored, and a later window replaces it.
 
 Until the first answer of a group arrives nothing is known of its limit, so a first burst
 larger than the limit still meets 429s; those are retried after Close's announced wait,
@@ -54,8 +57,17 @@ class _Window:
     limit: int | None = None
     remaining: int | None = None
     reset_at: float | None = None
-    in_flight: int = 0
-    """Requests reserved and not yet `done`: sent, or about to be, and not answered."""
+    used: int = 0
+    """Requests let through since this window began, as far as the gate knows."""
+    ended_at: float | None = None
+    """When the window before ended: answers that reset by then are late ones from it."""
+
+    def roll(self, now: float) -> None:
+        """Start a new window if this one's reset has passed."""
+        if self.reset_at is not None and now >= self.reset_at:
+            # Count against the new window until an answer says more.
+            self.ended_at, self.reset_at = self.reset_at, None
+            self.remaining, self.used = self.limit, 0
 
 
 class RateLimitGate:
@@ -78,58 +90,50 @@ class RateLimitGate:
     def reserve(self, group: str) -> float:
         """Take one request of `group`'s window; return 0.0, or the seconds to wait first.
 
-        After waiting, call `reserve` again: another task may have taken the slot. A request
-        let through (0.0) counts as in flight until `done` is called for it.
+        After waiting, call `reserve` again: another task may have taken the slot.
         """
         with self._lock:
-            window = self._windows.get(group)
-            if window is None:
-                window = self._windows[group] = _Window()
-            if window.remaining is None:
-                window.in_flight += 1
-                return 0.0
+            window = self._windows.setdefault(group, _Window())
             now = self._clock()
-            if window.reset_at is not None and now >= window.reset_at:
-                # A new window began; count against it until an answer says more.
-                window.remaining, window.reset_at = window.limit, None
+            window.roll(now)
             if window.remaining is None or window.remaining > 0:
                 if window.remaining is not None:
                     window.remaining -= 1
-                window.in_flight += 1
+                window.used += 1
                 return 0.0
             if window.reset_at is None:
                 return _UNKNOWN_RESET_WAIT
             return window.reset_at - now
 
-    def done(self, group: str) -> None:
-        """A request `reserve` let through has its answer, or failed: no longer in flight."""
-        with self._lock:
-            window = self._windows.get(group)
-            if window is not None and window.in_flight > 0:
-                window.in_flight -= 1
-
     def observe(self, group: str, response: httpx.Response) -> None:
-        """Learn the state of `group`'s limit from an answer's `RateLimit` header.
-
-        Call `done` for the answer's request first: the requests still in flight are taken
-        off Close's count, which they reached too late to be in.
-        """
+        """Learn the state of `group`'s limit from an answer's `RateLimit` header."""
         fields = dict(_FIELD.findall(response.headers.get("ratelimit", "")))
         if "remaining" not in fields or "reset" not in fields:
             return
         remaining = int(float(fields["remaining"]))
-        reset_at = self._clock() + float(fields["reset"])
-        limit = int(float(fields["limit"])) if "limit" in fields else None
+        now = self._clock()
+        reset_at = now + float(fields["reset"])
         with self._lock:
             window = self._windows.setdefault(group, _Window())
-            remaining = max(0, remaining - window.in_flight)
+            window.roll(now)
+            if window.ended_at is not None and reset_at <= window.ended_at + _SAME_WINDOW:
+                return  # a late answer from a window that is over
+            if "limit" in fields:
+                window.limit = int(float(fields["limit"]))
+            if window.reset_at is not None and reset_at > window.reset_at + _SAME_WINDOW:
+                window.used = 0  # a later window than the gate knew of: Close's count is all
+            if window.limit is not None:
+                remaining = min(remaining, window.limit - window.used)
             if window.reset_at is not None and window.remaining is not None:
                 if reset_at < window.reset_at - _SAME_WINDOW:
                     return  # a late answer from a window that is over
                 if reset_at <= window.reset_at + _SAME_WINDOW:
                     remaining = min(remaining, window.remaining)
-            window.limit = limit if limit is not None else window.limit
-            window.remaining = remaining
+                    # Each answer's reset, counted from when it arrived, ends the window a
+                    # little late (by how long it took to come back); the earliest is the
+                    # closest to Close's own end, and still not before it.
+                    reset_at = min(reset_at, window.reset_at)
+            window.remaining = max(0, remaining)
             window.reset_at = reset_at
 
     def block(self, group: str, seconds: float) -> None:

@@ -180,10 +180,7 @@ class AsyncCloseTransport(httpx.AsyncBaseTransport):
                 await anyio.sleep(hold)
             with _mapped_errors(request):
                 try:
-                    try:
-                        response = await self._send(request)
-                    finally:
-                        self._gate.done(group)
+                    response = await self._send(request)
                 except httpx.TransportError as exc:
                     delay = attempts.wait_after_error(exc)
                     if delay is None:
@@ -214,7 +211,9 @@ class AsyncCloseTransport(httpx.AsyncBaseTransport):
                 await self._slots.acquire()
                 acquired = True
             if not acquired:
-                raise httpx.PoolTimeout("no connection became free within the pool timeout")
+                raise httpx.PoolTimeout(
+                    "no connection became free within the pool timeout"
+                ) from None
         try:
             return await self._send_now(request)
         finally:
@@ -259,10 +258,7 @@ class CloseTransport(httpx.BaseTransport):
                 time.sleep(hold)
             with _mapped_errors(request):
                 try:
-                    try:
-                        response = self._send(request)
-                    finally:
-                        self._gate.done(group)
+                    response = self._send(request)
                 except httpx.TransportError as exc:
                     delay = attempts.wait_after_error(exc)
                     if delay is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from close_seq_ext._ratelimit import RateLimitGate, endpoint_group
 
@@ -98,20 +99,40 @@ def test_answers_without_the_header_change_nothing() -> None:
     assert gate.reserve(GROUP) == 0.0
 
 
-def test_requests_still_in_flight_are_taken_off_closes_count() -> None:
+def test_requests_sent_before_the_first_answer_count_against_the_window() -> None:
     gate = RateLimitGate(FakeClock())
     assert [gate.reserve(GROUP) for _ in range(3)] == [0.0, 0.0, 0.0]
-    gate.done(GROUP)
-    # Close counted the first request only; the two others are still on their way to it.
-    gate.observe(GROUP, answer("limit=3, remaining=2, reset=1"))
-    assert gate.reserve(GROUP) == 1.0
+    # The first request's answer: Close had not yet seen the two others.
+    gate.observe(GROUP, answer("limit=5, remaining=4, reset=1"))
+    assert [gate.reserve(GROUP) for _ in range(3)] == [0.0, 0.0, 1.0]
 
 
-def test_a_request_that_ended_no_longer_counts_as_in_flight() -> None:
-    gate = RateLimitGate(FakeClock())
+def test_the_first_answer_of_a_new_window_keeps_the_requests_already_sent_in_it() -> None:
+    clock = FakeClock()
+    gate = RateLimitGate(clock)
+    gate.observe(GROUP, answer("limit=3, remaining=0, reset=1"))
+    clock.now += 1
     gate.reserve(GROUP)
     gate.reserve(GROUP)
-    gate.done(GROUP)
-    gate.done(GROUP)  # failed without an answer
     gate.observe(GROUP, answer("limit=3, remaining=2, reset=1"))
-    assert [gate.reserve(GROUP) for _ in range(2)] == [0.0, 0.0]
+    assert [gate.reserve(GROUP) for _ in range(2)] == [0.0, 1.0]
+
+
+def test_a_late_answer_from_the_window_that_ended_is_ignored() -> None:
+    clock = FakeClock()
+    gate = RateLimitGate(clock)
+    gate.observe(GROUP, answer("limit=3, remaining=0, reset=1"))
+    clock.now += 1
+    assert [gate.reserve(GROUP) for _ in range(3)] == [0.0, 0.0, 0.0]
+    gate.observe(GROUP, answer("limit=3, remaining=0, reset=0.01"))  # sent before the reset
+    clock.now += 0.02
+    assert gate.reserve(GROUP) > 0
+
+
+def test_the_earliest_reset_of_a_window_is_kept() -> None:
+    clock = FakeClock()
+    gate = RateLimitGate(clock)
+    gate.observe(GROUP, answer("limit=10, remaining=0, reset=1"))
+    clock.now += 0.1  # a later answer of the same window, slow to come back
+    gate.observe(GROUP, answer("limit=10, remaining=0, reset=0.95"))
+    assert gate.reserve(GROUP) == pytest.approx(0.9)
