@@ -2,7 +2,7 @@
 
 Client process (one walk, prints wall and CPU seconds of the walk alone):
 
-    python -m benchmarks.pagination sdk|prefetch|httpx BASE_URL API_KEY SEQUENCE_ID
+    python -m benchmarks.pagination sdk|httpx BASE_URL API_KEY SEQUENCE_ID
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from close_seq_ext import make_client, paginate
 from close_sequences.api.sequence_subscriptions import list_sequence_subscriptions
 
 PATH = "/api/v1/sequence_subscription/"
-MODES = ("httpx", "sdk", "prefetch")
+MODES = ("httpx", "sdk")
 
 
-async def walk_sdk(base_url: str, api_key: str, sequence_id: str, prefetch: bool) -> int:
+async def walk_sdk(base_url: str, api_key: str, sequence_id: str) -> int:
     async with make_client(api_key, base_url=base_url) as client:
         # Warm-up (connection, lazy imports): one item, outside the measured walk.
         first = paginate(
@@ -33,20 +33,14 @@ async def walk_sdk(base_url: str, api_key: str, sequence_id: str, prefetch: bool
         )
         async for _ in first:
             pass
-        return await measured(lambda: count_sdk(client, sequence_id, prefetch))
+        return await measured(lambda: count_sdk(client, sequence_id))
 
 
-async def count_sdk(client: Any, sequence_id: str, prefetch: bool) -> int:
+async def count_sdk(client: Any, sequence_id: str) -> int:
     count = 0
-    items = paginate(
-        list_sequence_subscriptions.asyncio,
-        client=client,
-        sequence_id=sequence_id,
-        prefetch=prefetch,
-    )
-    async with items:
-        async for subscription in items:
-            count += subscription.id is not None
+    items = paginate(list_sequence_subscriptions.asyncio, client=client, sequence_id=sequence_id)
+    async for subscription in items:
+        count += subscription.id is not None
     return count
 
 
@@ -101,39 +95,19 @@ def run(srv: Server, size: int, runs: int) -> Section:
     server_rate = [pages / s for s in of("httpx", "server_cpu")]
     wall, cpu = ratios("sdk", "wall"), ratios("sdk", "cpu")
     table = [
-        [
-            "",
-            "httpx + json.loads",
-            "`paginate`",
-            "`paginate(prefetch=True)`",
-            "target (`paginate`)",
-        ],
-        [
-            "wall time, s",
-            spread(of("httpx", "wall")),
-            spread(of("sdk", "wall")),
-            spread(of("prefetch", "wall")),
-            "",
-        ],
-        [
-            "client CPU, s",
-            spread(of("httpx", "cpu")),
-            spread(of("sdk", "cpu")),
-            spread(of("prefetch", "cpu")),
-            "",
-        ],
+        ["", "httpx + `json.loads`", "`paginate`", "target"],
+        ["wall time, s", spread(of("httpx", "wall")), spread(of("sdk", "wall")), ""],
+        ["client CPU, s", spread(of("httpx", "cpu")), spread(of("sdk", "cpu")), ""],
         [
             "**wall ratio** to httpx",
             "1",
             spread(wall),
-            spread(ratios("prefetch", "wall")),
             f"≤ 1.15: {verdict(statistics.median(wall), 1.15, at_most=True)}",
         ],
         [
             "**client CPU ratio** to httpx",
             "1",
             spread(cpu),
-            spread(ratios("prefetch", "cpu")),
             f"≤ 1.5: {verdict(statistics.median(cpu), 1.5, at_most=True)}",
         ],
     ]
@@ -166,10 +140,8 @@ ratios are taken run by run against the same run's httpx walk. Cells: median [mi
 
 def main() -> None:
     mode, base_url, api_key, sequence_id = sys.argv[1:5]
-    if mode == "httpx":
-        count = anyio.run(walk_httpx, base_url, api_key, sequence_id)
-    else:
-        count = anyio.run(walk_sdk, base_url, api_key, sequence_id, mode == "prefetch")
+    walk = walk_httpx if mode == "httpx" else walk_sdk
+    count = anyio.run(walk, base_url, api_key, sequence_id)
     emit({"items": count, **RESULT})
 
 

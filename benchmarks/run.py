@@ -24,6 +24,7 @@ START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 @dataclass(frozen=True)
 class Sizes:
     runs: int
+    walk_runs: int
     walk: int
     memory_walk: int
     parse_pages: int
@@ -35,6 +36,7 @@ class Sizes:
 
 FULL = Sizes(
     runs=5,
+    walk_runs=9,
     walk=50_000,
     memory_walk=200_000,
     parse_pages=300,
@@ -45,6 +47,7 @@ FULL = Sizes(
 )
 QUICK = Sizes(
     runs=1,
+    walk_runs=1,
     walk=2_000,
     memory_walk=5_000,
     parse_pages=10,
@@ -61,7 +64,7 @@ def sections(sizes: Sizes, runs: int) -> list[Section]:
     done = []
     walks = sorted({sizes.walk, sizes.memory_walk})
     with server("--subscriptions", *walks) as srv:
-        done.append(pagination.run(srv, sizes.walk, runs))
+        done.append(pagination.run(srv, sizes.walk, max(runs, sizes.walk_runs)))
         done.append(memory.run(srv, sizes.memory_walk, runs))
     done.append(parsing.run(runs, sizes.parse_pages))
     with server("--subscriptions", 1, "--rate-limit", RATE_LIMIT) as srv:
