@@ -26,7 +26,6 @@ leak into the caller's code, which breaks under trio and, more subtly, under asy
 
 from __future__ import annotations
 
-import enum
 import inspect
 import sys
 from collections import deque
@@ -77,12 +76,6 @@ class _Batch(Generic[P]):
     page: P
     fresh: list[Any]
     """The page's items that were not yielded before, at most what `max_items` still allows."""
-
-
-class _State(enum.Enum):
-    UNOPENED = enum.auto()
-    OPENED = enum.auto()
-    CLOSED = enum.auto()
 
 
 class _Lookahead(Generic[P]):
@@ -140,14 +133,17 @@ class _Walk(Generic[P]):
         # deque's `in` compares with every entry, 100 per item).
         self._recent_ids: deque[str] = deque()
         self._recent_set: set[str] = set()
-        self._state = _State.UNOPENED
+        self._entered = False
+        # A plain attribute, read once per item: on Python 3.11 comparing with an enum member
+        # (an attribute read on the enum class) would cost more than the rest of the step.
+        self.closed = False
         self._task_group: TaskGroup | None = None
         self._lookahead: _Lookahead[P] | None = None
 
     async def open(self) -> None:
-        if self._state is not _State.UNOPENED:
+        if self._entered or self.closed:
             raise RuntimeError("a paginator can be entered only once")
-        self._state = _State.OPENED
+        self._entered = True
         if self._prefetch:
             task_group = anyio.create_task_group()
             await task_group.__aenter__()
@@ -162,20 +158,16 @@ class _Walk(Generic[P]):
             # ExceptionGroup. It keeps propagating from `async with` as it is.
             await task_group.__aexit__(None, None, None)
 
-    @property
-    def closed(self) -> bool:
-        return self._state is _State.CLOSED
-
     def finish(self) -> None:
         """End the walk; a lookahead in flight is cancelled (and awaited by `close`)."""
-        self._state = _State.CLOSED
+        self.closed = True
         self._exhausted = True
         if self._lookahead is not None:
             self._lookahead.cancel()
             self._lookahead = None
 
     async def next_batch(self) -> _Batch[P] | None:
-        if self._state is _State.CLOSED:
+        if self.closed:
             return None
         if self._prefetch and self._task_group is None:
             raise RuntimeError(

@@ -1,7 +1,9 @@
 """The custom model templates that make `from_dict` cheaper keep its results.
 
-`model.py.jinja` passes the fields to `__init__` by position, `union_property.py.jinja`
-parses unions inline and `enum_property.py.jinja` looks known enum values up first (see the
+`model.py.jinja` reads fields with `get` instead of popping a copy, passes them to `__init__`
+by position and binds each enum's value map once; `union_property.py.jinja` parses unions
+inline, `enum_property.py.jinja` looks known enum values up first, `list_property.py.jinja`
+casts with a string type and `property_macros.py.jinja` tests absence by identity (see the
 comments in those templates). The seed round trips in `test_models.py` check the values; these
 check what a round trip could miss.
 """
@@ -48,3 +50,27 @@ def test_a_nullable_field_keeps_none_unset_and_a_value_it_cannot_convert() -> No
     assert parse({"id": "sub_1", "start_date": None}).start_date is None
     assert isinstance(parse({"id": "sub_1"}).start_date, Unset)
     assert parse({"id": "sub_1", "start_date": "not a date"}).start_date == "not a date"
+
+
+def test_unknown_fields_are_kept_and_the_source_is_left_as_it_was() -> None:
+    data = {"id": "sub_1", "status": "active", "snooze_until": "2030-01-01", "x": [1]}
+    subscription = models.SequenceSubscription.from_dict(data)
+    assert subscription.additional_properties == {"snooze_until": "2030-01-01", "x": [1]}
+    assert subscription.to_dict() == data
+    assert data == {"id": "sub_1", "status": "active", "snooze_until": "2030-01-01", "x": [1]}
+
+
+def test_a_model_without_unknown_fields_gets_a_dict_of_its_own() -> None:
+    first = models.SequenceSubscription.from_dict({"id": "sub_1"})
+    second = models.SequenceSubscription.from_dict({"id": "sub_2"})
+    first["note"] = "mine"
+    assert second.additional_properties == {}
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+@pytest.mark.parametrize("value", [[], "sub_1", 3, None], ids=repr)
+def test_a_model_read_from_something_other_than_an_object_is_a_type_error_naming_it(
+    model: type, value: object
+) -> None:
+    with pytest.raises(TypeError, match=f"^{model.__name__} is read from a JSON object"):
+        model.from_dict(value)

@@ -14,6 +14,39 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BulkSequenceSubscription")
 
+_BULK_ACTION_TYPE_BY_VALUE = BulkActionType._value2member_map_
+_BULK_ACTION_STATUS_BY_VALUE = BulkActionStatus._value2member_map_
+_CONTACT_PREFERENCE_BY_VALUE = ContactPreference._value2member_map_
+
+_FIELDS = frozenset(
+    {
+        "id",
+        "action_type",
+        "status",
+        "sequence_id",
+        "s_query",
+        "sort",
+        "query",
+        "results_limit",
+        "contact_preference",
+        "sender_account_id",
+        "sender_name",
+        "sender_email",
+        "calls_assigned_to",
+        "from_phone_number_id",
+        "send_done_email",
+        "n_leads",
+        "n_leads_processed",
+        "n_objects",
+        "n_objects_processed",
+        "organization_id",
+        "created_by",
+        "updated_by",
+        "date_created",
+        "date_updated",
+    }
+)
+
 
 @_attrs_define
 class BulkSequenceSubscription:
@@ -234,22 +267,26 @@ class BulkSequenceSubscription:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        id = d.pop("id")
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
+            )
+        _get = src_dict.get
+        id = src_dict["id"]
 
-        _action_type = d.pop("action_type", UNSET)
+        _action_type = _get("action_type", UNSET)
         action_type: BulkActionType | Unset
-        if isinstance(_action_type, Unset):
+        if _action_type is UNSET:
             action_type = UNSET
         else:
-            action_type = BulkActionType._value2member_map_.get(
+            action_type = _BULK_ACTION_TYPE_BY_VALUE.get(
                 _action_type
             ) or BulkActionType(_action_type)
 
-        status: BulkActionStatus | None | Unset = d.pop("status", UNSET)
+        status: BulkActionStatus | None | Unset = _get("status", UNSET)
         if isinstance(status, str):
             try:
-                status_type_0 = BulkActionStatus._value2member_map_.get(
+                status_type_0 = _BULK_ACTION_STATUS_BY_VALUE.get(
                     status
                 ) or BulkActionStatus(status)
 
@@ -257,22 +294,22 @@ class BulkSequenceSubscription:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        sequence_id: None | str | Unset = d.pop("sequence_id", UNSET)
+        sequence_id: None | str | Unset = _get("sequence_id", UNSET)
 
-        s_query = d.pop("s_query", UNSET)
+        s_query = _get("s_query", UNSET)
 
-        sort = cast(list[Any], d.pop("sort", UNSET))
+        sort = cast("list[Any]", _get("sort", UNSET))
 
-        query: None | str | Unset = d.pop("query", UNSET)
+        query: None | str | Unset = _get("query", UNSET)
 
-        results_limit: int | None | Unset = d.pop("results_limit", UNSET)
+        results_limit: int | None | Unset = _get("results_limit", UNSET)
 
-        contact_preference: ContactPreference | None | Unset = d.pop(
+        contact_preference: ContactPreference | None | Unset = _get(
             "contact_preference", UNSET
         )
         if isinstance(contact_preference, str):
             try:
-                contact_preference_type_0 = ContactPreference._value2member_map_.get(
+                contact_preference_type_0 = _CONTACT_PREFERENCE_BY_VALUE.get(
                     contact_preference
                 ) or ContactPreference(contact_preference)
 
@@ -280,40 +317,40 @@ class BulkSequenceSubscription:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        sender_account_id: None | str | Unset = d.pop("sender_account_id", UNSET)
+        sender_account_id: None | str | Unset = _get("sender_account_id", UNSET)
 
-        sender_name: None | str | Unset = d.pop("sender_name", UNSET)
+        sender_name: None | str | Unset = _get("sender_name", UNSET)
 
-        sender_email: None | str | Unset = d.pop("sender_email", UNSET)
+        sender_email: None | str | Unset = _get("sender_email", UNSET)
 
-        calls_assigned_to: list[str] | None | Unset = d.pop("calls_assigned_to", UNSET)
+        calls_assigned_to: list[str] | None | Unset = _get("calls_assigned_to", UNSET)
         if isinstance(calls_assigned_to, list):
             try:
-                calls_assigned_to_type_0 = cast(list[str], calls_assigned_to)
+                calls_assigned_to_type_0 = cast("list[str]", calls_assigned_to)
 
                 calls_assigned_to = calls_assigned_to_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        from_phone_number_id: None | str | Unset = d.pop("from_phone_number_id", UNSET)
+        from_phone_number_id: None | str | Unset = _get("from_phone_number_id", UNSET)
 
-        send_done_email = d.pop("send_done_email", UNSET)
+        send_done_email = _get("send_done_email", UNSET)
 
-        n_leads: int | None | Unset = d.pop("n_leads", UNSET)
+        n_leads: int | None | Unset = _get("n_leads", UNSET)
 
-        n_leads_processed = d.pop("n_leads_processed", UNSET)
+        n_leads_processed = _get("n_leads_processed", UNSET)
 
-        n_objects: int | None | Unset = d.pop("n_objects", UNSET)
+        n_objects: int | None | Unset = _get("n_objects", UNSET)
 
-        n_objects_processed = d.pop("n_objects_processed", UNSET)
+        n_objects_processed = _get("n_objects_processed", UNSET)
 
-        organization_id = d.pop("organization_id", UNSET)
+        organization_id = _get("organization_id", UNSET)
 
-        created_by: None | str | Unset = d.pop("created_by", UNSET)
+        created_by: None | str | Unset = _get("created_by", UNSET)
 
-        updated_by: None | str | Unset = d.pop("updated_by", UNSET)
+        updated_by: None | str | Unset = _get("updated_by", UNSET)
 
-        date_created: datetime.datetime | None | Unset = d.pop("date_created", UNSET)
+        date_created: datetime.datetime | None | Unset = _get("date_created", UNSET)
         if isinstance(date_created, str):
             try:
                 date_created_type_0 = datetime.datetime.fromisoformat(date_created)
@@ -322,7 +359,7 @@ class BulkSequenceSubscription:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        date_updated: datetime.datetime | None | Unset = d.pop("date_updated", UNSET)
+        date_updated: datetime.datetime | None | Unset = _get("date_updated", UNSET)
         if isinstance(date_updated, str):
             try:
                 date_updated_type_0 = datetime.datetime.fromisoformat(date_updated)
@@ -358,7 +395,10 @@ class BulkSequenceSubscription:
             date_updated,
         )
 
-        bulk_sequence_subscription.additional_properties = d
+        if not _FIELDS.issuperset(src_dict):
+            bulk_sequence_subscription.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELDS
+            }
         return bulk_sequence_subscription
 
     @property

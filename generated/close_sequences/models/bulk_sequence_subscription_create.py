@@ -12,6 +12,26 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BulkSequenceSubscriptionCreate")
 
+_BULK_ACTION_TYPE_BY_VALUE = BulkActionType._value2member_map_
+_CONTACT_PREFERENCE_BY_VALUE = ContactPreference._value2member_map_
+
+_FIELDS = frozenset(
+    {
+        "action_type",
+        "s_query",
+        "sort",
+        "results_limit",
+        "sequence_id",
+        "sender_account_id",
+        "sender_name",
+        "sender_email",
+        "contact_preference",
+        "calls_assigned_to",
+        "from_phone_number_id",
+        "send_done_email",
+    }
+)
+
 
 @_attrs_define
 class BulkSequenceSubscriptionCreate:
@@ -109,39 +129,43 @@ class BulkSequenceSubscriptionCreate:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        action_type = BulkActionType._value2member_map_.get(
-            d.pop("action_type")
-        ) or BulkActionType(d.pop("action_type"))
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
+            )
+        _get = src_dict.get
+        action_type = _BULK_ACTION_TYPE_BY_VALUE.get(
+            src_dict["action_type"]
+        ) or BulkActionType(src_dict["action_type"])
 
-        s_query = d.pop("s_query")
+        s_query = src_dict["s_query"]
 
-        sort = cast(list[Any], d.pop("sort", UNSET))
+        sort = cast("list[Any]", _get("sort", UNSET))
 
-        results_limit: int | None | Unset = d.pop("results_limit", UNSET)
+        results_limit: int | None | Unset = _get("results_limit", UNSET)
 
-        sequence_id = d.pop("sequence_id", UNSET)
+        sequence_id = _get("sequence_id", UNSET)
 
-        sender_account_id = d.pop("sender_account_id", UNSET)
+        sender_account_id = _get("sender_account_id", UNSET)
 
-        sender_name = d.pop("sender_name", UNSET)
+        sender_name = _get("sender_name", UNSET)
 
-        sender_email = d.pop("sender_email", UNSET)
+        sender_email = _get("sender_email", UNSET)
 
-        _contact_preference = d.pop("contact_preference", UNSET)
+        _contact_preference = _get("contact_preference", UNSET)
         contact_preference: ContactPreference | Unset
-        if isinstance(_contact_preference, Unset):
+        if _contact_preference is UNSET:
             contact_preference = UNSET
         else:
-            contact_preference = ContactPreference._value2member_map_.get(
+            contact_preference = _CONTACT_PREFERENCE_BY_VALUE.get(
                 _contact_preference
             ) or ContactPreference(_contact_preference)
 
-        calls_assigned_to = cast(list[str], d.pop("calls_assigned_to", UNSET))
+        calls_assigned_to = cast("list[str]", _get("calls_assigned_to", UNSET))
 
-        from_phone_number_id = d.pop("from_phone_number_id", UNSET)
+        from_phone_number_id = _get("from_phone_number_id", UNSET)
 
-        send_done_email = d.pop("send_done_email", UNSET)
+        send_done_email = _get("send_done_email", UNSET)
 
         bulk_sequence_subscription_create = cls(
             action_type,
@@ -158,7 +182,10 @@ class BulkSequenceSubscriptionCreate:
             send_done_email,
         )
 
-        bulk_sequence_subscription_create.additional_properties = d
+        if not _FIELDS.issuperset(src_dict):
+            bulk_sequence_subscription_create.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELDS
+            }
         return bulk_sequence_subscription_create
 
     @property

@@ -11,6 +11,13 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="ErrorBody")
 
 
+_FIELDS = frozenset(
+    {
+        "error",
+    }
+)
+
+
 @_attrs_define
 class ErrorBody:
     error: str | Unset = UNSET
@@ -30,14 +37,21 @@ class ErrorBody:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        error = d.pop("error", UNSET)
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
+            )
+        _get = src_dict.get
+        error = _get("error", UNSET)
 
         error_body = cls(
             error,
         )
 
-        error_body.additional_properties = d
+        if not _FIELDS.issuperset(src_dict):
+            error_body.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELDS
+            }
         return error_body
 
     @property

@@ -11,6 +11,16 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="RateLimitDetails")
 
 
+_FIELDS = frozenset(
+    {
+        "rate_reset",
+        "rate_limit",
+        "rate_window",
+        "message",
+    }
+)
+
+
 @_attrs_define
 class RateLimitDetails:
     rate_reset: float | Unset = UNSET
@@ -45,14 +55,18 @@ class RateLimitDetails:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        rate_reset = d.pop("rate_reset", UNSET)
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
+            )
+        _get = src_dict.get
+        rate_reset = _get("rate_reset", UNSET)
 
-        rate_limit = d.pop("rate_limit", UNSET)
+        rate_limit = _get("rate_limit", UNSET)
 
-        rate_window = d.pop("rate_window", UNSET)
+        rate_window = _get("rate_window", UNSET)
 
-        message = d.pop("message", UNSET)
+        message = _get("message", UNSET)
 
         rate_limit_details = cls(
             rate_reset,
@@ -61,7 +75,10 @@ class RateLimitDetails:
             message,
         )
 
-        rate_limit_details.additional_properties = d
+        if not _FIELDS.issuperset(src_dict):
+            rate_limit_details.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELDS
+            }
         return rate_limit_details
 
     @property

@@ -15,6 +15,13 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="RateLimitErrorBody")
 
 
+_FIELDS = frozenset(
+    {
+        "error",
+    }
+)
+
+
 @_attrs_define
 class RateLimitErrorBody:
     error: RateLimitDetails | str | Unset = UNSET
@@ -43,8 +50,12 @@ class RateLimitErrorBody:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.rate_limit_details import RateLimitDetails
 
-        d = dict(src_dict)
-        error: RateLimitDetails | str | Unset = d.pop("error", UNSET)
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
+            )
+        _get = src_dict.get
+        error: RateLimitDetails | str | Unset = _get("error", UNSET)
         if isinstance(error, dict):
             try:
                 error_type_1 = RateLimitDetails.from_dict(error)
@@ -57,7 +68,10 @@ class RateLimitErrorBody:
             error,
         )
 
-        rate_limit_error_body.additional_properties = d
+        if not _FIELDS.issuperset(src_dict):
+            rate_limit_error_body.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELDS
+            }
         return rate_limit_error_body
 
     @property

@@ -13,6 +13,13 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Schedule")
 
 
+_FIELDS = frozenset(
+    {
+        "ranges",
+    }
+)
+
+
 @_attrs_define
 class Schedule:
     """When steps may run, in the sequence's timezone."""
@@ -40,9 +47,13 @@ class Schedule:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.schedule_range import ScheduleRange
 
-        d = dict(src_dict)
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
+            )
+        _get = src_dict.get
         ranges = []
-        _ranges = d.pop("ranges")
+        _ranges = src_dict["ranges"]
         for ranges_item_data in _ranges:
             ranges_item = ScheduleRange.from_dict(ranges_item_data)
 
@@ -52,7 +63,10 @@ class Schedule:
             ranges,
         )
 
-        schedule.additional_properties = d
+        if not _FIELDS.issuperset(src_dict):
+            schedule.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELDS
+            }
         return schedule
 
     @property

@@ -9,6 +9,15 @@ from attrs import field as _attrs_field
 T = TypeVar("T", bound="ScheduleRange")
 
 
+_FIELDS = frozenset(
+    {
+        "weekday",
+        "start",
+        "end",
+    }
+)
+
+
 @_attrs_define
 class ScheduleRange:
     weekday: int
@@ -40,12 +49,16 @@ class ScheduleRange:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        weekday = d.pop("weekday")
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
+            )
+        _get = src_dict.get
+        weekday = src_dict["weekday"]
 
-        start = d.pop("start")
+        start = src_dict["start"]
 
-        end = d.pop("end")
+        end = src_dict["end"]
 
         schedule_range = cls(
             weekday,
@@ -53,7 +66,10 @@ class ScheduleRange:
             end,
         )
 
-        schedule_range.additional_properties = d
+        if not _FIELDS.issuperset(src_dict):
+            schedule_range.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELDS
+            }
         return schedule_range
 
     @property

@@ -18,6 +18,25 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="Sequence")
 
+_SEQUENCE_STATUS_BY_VALUE = SequenceStatus._value2member_map_
+
+_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "status",
+        "timezone",
+        "schedule",
+        "steps",
+        "subscription_counts_by_status",
+        "organization_id",
+        "created_by_id",
+        "updated_by_id",
+        "date_created",
+        "date_updated",
+    }
+)
+
 
 @_attrs_define
 class Sequence:
@@ -136,23 +155,25 @@ class Sequence:
         from ..models.sequence_step import SequenceStep
         from ..models.subscription_counts_by_status import SubscriptionCountsByStatus
 
-        d = dict(src_dict)
-        id = d.pop("id")
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
+            )
+        _get = src_dict.get
+        id = src_dict["id"]
 
-        name = d.pop("name", UNSET)
+        name = _get("name", UNSET)
 
-        _status = d.pop("status", UNSET)
+        _status = _get("status", UNSET)
         status: SequenceStatus | Unset
-        if isinstance(_status, Unset):
+        if _status is UNSET:
             status = UNSET
         else:
-            status = SequenceStatus._value2member_map_.get(_status) or SequenceStatus(
-                _status
-            )
+            status = _SEQUENCE_STATUS_BY_VALUE.get(_status) or SequenceStatus(_status)
 
-        timezone = d.pop("timezone", UNSET)
+        timezone = _get("timezone", UNSET)
 
-        schedule: None | Schedule | Unset = d.pop("schedule", UNSET)
+        schedule: None | Schedule | Unset = _get("schedule", UNSET)
         if isinstance(schedule, dict):
             try:
                 schedule_type_0 = Schedule.from_dict(schedule)
@@ -161,7 +182,7 @@ class Sequence:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        _steps = d.pop("steps", UNSET)
+        _steps = _get("steps", UNSET)
         steps: list[SequenceStep] | Unset = UNSET
         if _steps is not UNSET:
             steps = []
@@ -170,31 +191,31 @@ class Sequence:
 
                 steps.append(steps_item)
 
-        _subscription_counts_by_status = d.pop("subscription_counts_by_status", UNSET)
+        _subscription_counts_by_status = _get("subscription_counts_by_status", UNSET)
         subscription_counts_by_status: SubscriptionCountsByStatus | Unset
-        if isinstance(_subscription_counts_by_status, Unset):
+        if _subscription_counts_by_status is UNSET:
             subscription_counts_by_status = UNSET
         else:
             subscription_counts_by_status = SubscriptionCountsByStatus.from_dict(
                 _subscription_counts_by_status
             )
 
-        organization_id = d.pop("organization_id", UNSET)
+        organization_id = _get("organization_id", UNSET)
 
-        created_by_id: None | str | Unset = d.pop("created_by_id", UNSET)
+        created_by_id: None | str | Unset = _get("created_by_id", UNSET)
 
-        updated_by_id: None | str | Unset = d.pop("updated_by_id", UNSET)
+        updated_by_id: None | str | Unset = _get("updated_by_id", UNSET)
 
-        _date_created = d.pop("date_created", UNSET)
+        _date_created = _get("date_created", UNSET)
         date_created: datetime.datetime | Unset
-        if isinstance(_date_created, Unset):
+        if _date_created is UNSET:
             date_created = UNSET
         else:
             date_created = datetime.datetime.fromisoformat(_date_created)
 
-        _date_updated = d.pop("date_updated", UNSET)
+        _date_updated = _get("date_updated", UNSET)
         date_updated: datetime.datetime | Unset
-        if isinstance(_date_updated, Unset):
+        if _date_updated is UNSET:
             date_updated = UNSET
         else:
             date_updated = datetime.datetime.fromisoformat(_date_updated)
@@ -214,7 +235,10 @@ class Sequence:
             date_updated,
         )
 
-        sequence.additional_properties = d
+        if not _FIELDS.issuperset(src_dict):
+            sequence.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELDS
+            }
         return sequence
 
     @property

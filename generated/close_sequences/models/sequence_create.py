@@ -16,6 +16,16 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="SequenceCreate")
 
 
+_FIELDS = frozenset(
+    {
+        "name",
+        "timezone",
+        "steps",
+        "schedule",
+    }
+)
+
+
 @_attrs_define
 class SequenceCreate:
     name: str
@@ -64,19 +74,23 @@ class SequenceCreate:
         from ..models.schedule import Schedule
         from ..models.sequence_step_input import SequenceStepInput
 
-        d = dict(src_dict)
-        name = d.pop("name")
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
+            )
+        _get = src_dict.get
+        name = src_dict["name"]
 
-        timezone = d.pop("timezone")
+        timezone = src_dict["timezone"]
 
         steps = []
-        _steps = d.pop("steps")
+        _steps = src_dict["steps"]
         for steps_item_data in _steps:
             steps_item = SequenceStepInput.from_dict(steps_item_data)
 
             steps.append(steps_item)
 
-        schedule: None | Schedule | Unset = d.pop("schedule", UNSET)
+        schedule: None | Schedule | Unset = _get("schedule", UNSET)
         if isinstance(schedule, dict):
             try:
                 schedule_type_0 = Schedule.from_dict(schedule)
@@ -92,7 +106,10 @@ class SequenceCreate:
             schedule,
         )
 
-        sequence_create.additional_properties = d
+        if not _FIELDS.issuperset(src_dict):
+            sequence_create.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELDS
+            }
         return sequence_create
 
     @property

@@ -13,6 +13,14 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="SequenceList")
 
 
+_FIELDS = frozenset(
+    {
+        "data",
+        "has_more",
+    }
+)
+
+
 @_attrs_define
 class SequenceList:
     data: list[Sequence]
@@ -42,22 +50,29 @@ class SequenceList:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.sequence import Sequence
 
-        d = dict(src_dict)
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
+            )
+        _get = src_dict.get
         data = []
-        _data = d.pop("data")
+        _data = src_dict["data"]
         for data_item_data in _data:
             data_item = Sequence.from_dict(data_item_data)
 
             data.append(data_item)
 
-        has_more = d.pop("has_more")
+        has_more = src_dict["has_more"]
 
         sequence_list = cls(
             data,
             has_more,
         )
 
-        sequence_list.additional_properties = d
+        if not _FIELDS.issuperset(src_dict):
+            sequence_list.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELDS
+            }
         return sequence_list
 
     @property

@@ -13,6 +13,25 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SequenceStep")
 
+_STEP_TYPE_BY_VALUE = StepType._value2member_map_
+_STEP_THREADING_BY_VALUE = StepThreading._value2member_map_
+
+_FIELDS = frozenset(
+    {
+        "id",
+        "step_type",
+        "delay",
+        "email_template_id",
+        "required",
+        "step_allowed_delay",
+        "threading",
+        "created_by_id",
+        "updated_by_id",
+        "date_created",
+        "date_updated",
+    }
+)
+
 
 @_attrs_define
 class SequenceStep:
@@ -115,30 +134,32 @@ class SequenceStep:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        id = d.pop("id")
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
+            )
+        _get = src_dict.get
+        id = src_dict["id"]
 
-        _step_type = d.pop("step_type", UNSET)
+        _step_type = _get("step_type", UNSET)
         step_type: StepType | Unset
-        if isinstance(_step_type, Unset):
+        if _step_type is UNSET:
             step_type = UNSET
         else:
-            step_type = StepType._value2member_map_.get(_step_type) or StepType(
-                _step_type
-            )
+            step_type = _STEP_TYPE_BY_VALUE.get(_step_type) or StepType(_step_type)
 
-        delay = d.pop("delay", UNSET)
+        delay = _get("delay", UNSET)
 
-        email_template_id: None | str | Unset = d.pop("email_template_id", UNSET)
+        email_template_id: None | str | Unset = _get("email_template_id", UNSET)
 
-        required = d.pop("required", UNSET)
+        required = _get("required", UNSET)
 
-        step_allowed_delay: int | None | Unset = d.pop("step_allowed_delay", UNSET)
+        step_allowed_delay: int | None | Unset = _get("step_allowed_delay", UNSET)
 
-        threading: None | StepThreading | Unset = d.pop("threading", UNSET)
+        threading: None | StepThreading | Unset = _get("threading", UNSET)
         if isinstance(threading, str):
             try:
-                threading_type_0 = StepThreading._value2member_map_.get(
+                threading_type_0 = _STEP_THREADING_BY_VALUE.get(
                     threading
                 ) or StepThreading(threading)
 
@@ -146,20 +167,20 @@ class SequenceStep:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        created_by_id: None | str | Unset = d.pop("created_by_id", UNSET)
+        created_by_id: None | str | Unset = _get("created_by_id", UNSET)
 
-        updated_by_id: None | str | Unset = d.pop("updated_by_id", UNSET)
+        updated_by_id: None | str | Unset = _get("updated_by_id", UNSET)
 
-        _date_created = d.pop("date_created", UNSET)
+        _date_created = _get("date_created", UNSET)
         date_created: datetime.datetime | Unset
-        if isinstance(_date_created, Unset):
+        if _date_created is UNSET:
             date_created = UNSET
         else:
             date_created = datetime.datetime.fromisoformat(_date_created)
 
-        _date_updated = d.pop("date_updated", UNSET)
+        _date_updated = _get("date_updated", UNSET)
         date_updated: datetime.datetime | Unset
-        if isinstance(_date_updated, Unset):
+        if _date_updated is UNSET:
             date_updated = UNSET
         else:
             date_updated = datetime.datetime.fromisoformat(_date_updated)
@@ -178,7 +199,10 @@ class SequenceStep:
             date_updated,
         )
 
-        sequence_step.additional_properties = d
+        if not _FIELDS.issuperset(src_dict):
+            sequence_step.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELDS
+            }
         return sequence_step
 
     @property

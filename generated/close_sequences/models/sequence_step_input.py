@@ -12,6 +12,21 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SequenceStepInput")
 
+_STEP_TYPE_BY_VALUE = StepType._value2member_map_
+_STEP_THREADING_BY_VALUE = StepThreading._value2member_map_
+
+_FIELDS = frozenset(
+    {
+        "id",
+        "step_type",
+        "delay",
+        "email_template_id",
+        "required",
+        "step_allowed_delay",
+        "threading",
+    }
+)
+
 
 @_attrs_define
 class SequenceStepInput:
@@ -85,30 +100,32 @@ class SequenceStepInput:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
+            )
+        _get = src_dict.get
+        id = _get("id", UNSET)
 
-        _step_type = d.pop("step_type", UNSET)
+        _step_type = _get("step_type", UNSET)
         step_type: StepType | Unset
-        if isinstance(_step_type, Unset):
+        if _step_type is UNSET:
             step_type = UNSET
         else:
-            step_type = StepType._value2member_map_.get(_step_type) or StepType(
-                _step_type
-            )
+            step_type = _STEP_TYPE_BY_VALUE.get(_step_type) or StepType(_step_type)
 
-        delay = d.pop("delay", UNSET)
+        delay = _get("delay", UNSET)
 
-        email_template_id: None | str | Unset = d.pop("email_template_id", UNSET)
+        email_template_id: None | str | Unset = _get("email_template_id", UNSET)
 
-        required = d.pop("required", UNSET)
+        required = _get("required", UNSET)
 
-        step_allowed_delay: int | None | Unset = d.pop("step_allowed_delay", UNSET)
+        step_allowed_delay: int | None | Unset = _get("step_allowed_delay", UNSET)
 
-        threading: None | StepThreading | Unset = d.pop("threading", UNSET)
+        threading: None | StepThreading | Unset = _get("threading", UNSET)
         if isinstance(threading, str):
             try:
-                threading_type_0 = StepThreading._value2member_map_.get(
+                threading_type_0 = _STEP_THREADING_BY_VALUE.get(
                     threading
                 ) or StepThreading(threading)
 
@@ -126,7 +143,10 @@ class SequenceStepInput:
             threading,
         )
 
-        sequence_step_input.additional_properties = d
+        if not _FIELDS.issuperset(src_dict):
+            sequence_step_input.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELDS
+            }
         return sequence_step_input
 
     @property

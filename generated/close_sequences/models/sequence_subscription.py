@@ -13,6 +13,31 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SequenceSubscription")
 
+_SUBSCRIPTION_STATUS_BY_VALUE = SubscriptionStatus._value2member_map_
+_SUBSCRIPTION_STATUS_REASON_BY_VALUE = SubscriptionStatusReason._value2member_map_
+
+_FIELDS = frozenset(
+    {
+        "id",
+        "sequence_id",
+        "contact_id",
+        "lead_id",
+        "contact_email",
+        "sender_account_id",
+        "sender_name",
+        "sender_email",
+        "calls_assigned_to",
+        "start_date",
+        "status",
+        "status_reason",
+        "organization_id",
+        "created_by_id",
+        "updated_by_id",
+        "date_created",
+        "date_updated",
+    }
+)
+
 
 @_attrs_define
 class SequenceSubscription:
@@ -165,33 +190,37 @@ class SequenceSubscription:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        id = d.pop("id")
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
+            )
+        _get = src_dict.get
+        id = src_dict["id"]
 
-        sequence_id = d.pop("sequence_id", UNSET)
+        sequence_id = _get("sequence_id", UNSET)
 
-        contact_id = d.pop("contact_id", UNSET)
+        contact_id = _get("contact_id", UNSET)
 
-        lead_id = d.pop("lead_id", UNSET)
+        lead_id = _get("lead_id", UNSET)
 
-        contact_email: None | str | Unset = d.pop("contact_email", UNSET)
+        contact_email: None | str | Unset = _get("contact_email", UNSET)
 
-        sender_account_id: None | str | Unset = d.pop("sender_account_id", UNSET)
+        sender_account_id: None | str | Unset = _get("sender_account_id", UNSET)
 
-        sender_name: None | str | Unset = d.pop("sender_name", UNSET)
+        sender_name: None | str | Unset = _get("sender_name", UNSET)
 
-        sender_email: None | str | Unset = d.pop("sender_email", UNSET)
+        sender_email: None | str | Unset = _get("sender_email", UNSET)
 
-        calls_assigned_to: list[str] | None | Unset = d.pop("calls_assigned_to", UNSET)
+        calls_assigned_to: list[str] | None | Unset = _get("calls_assigned_to", UNSET)
         if isinstance(calls_assigned_to, list):
             try:
-                calls_assigned_to_type_0 = cast(list[str], calls_assigned_to)
+                calls_assigned_to_type_0 = cast("list[str]", calls_assigned_to)
 
                 calls_assigned_to = calls_assigned_to_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        start_date: datetime.datetime | None | Unset = d.pop("start_date", UNSET)
+        start_date: datetime.datetime | None | Unset = _get("start_date", UNSET)
         if isinstance(start_date, str):
             try:
                 start_date_type_0 = datetime.datetime.fromisoformat(start_date)
@@ -200,21 +229,21 @@ class SequenceSubscription:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        _status = d.pop("status", UNSET)
+        _status = _get("status", UNSET)
         status: SubscriptionStatus | Unset
-        if isinstance(_status, Unset):
+        if _status is UNSET:
             status = UNSET
         else:
-            status = SubscriptionStatus._value2member_map_.get(
+            status = _SUBSCRIPTION_STATUS_BY_VALUE.get(_status) or SubscriptionStatus(
                 _status
-            ) or SubscriptionStatus(_status)
+            )
 
-        status_reason: None | SubscriptionStatusReason | Unset = d.pop(
+        status_reason: None | SubscriptionStatusReason | Unset = _get(
             "status_reason", UNSET
         )
         if isinstance(status_reason, str):
             try:
-                status_reason_type_0 = SubscriptionStatusReason._value2member_map_.get(
+                status_reason_type_0 = _SUBSCRIPTION_STATUS_REASON_BY_VALUE.get(
                     status_reason
                 ) or SubscriptionStatusReason(status_reason)
 
@@ -222,22 +251,22 @@ class SequenceSubscription:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        organization_id = d.pop("organization_id", UNSET)
+        organization_id = _get("organization_id", UNSET)
 
-        created_by_id: None | str | Unset = d.pop("created_by_id", UNSET)
+        created_by_id: None | str | Unset = _get("created_by_id", UNSET)
 
-        updated_by_id: None | str | Unset = d.pop("updated_by_id", UNSET)
+        updated_by_id: None | str | Unset = _get("updated_by_id", UNSET)
 
-        _date_created = d.pop("date_created", UNSET)
+        _date_created = _get("date_created", UNSET)
         date_created: datetime.datetime | Unset
-        if isinstance(_date_created, Unset):
+        if _date_created is UNSET:
             date_created = UNSET
         else:
             date_created = datetime.datetime.fromisoformat(_date_created)
 
-        _date_updated = d.pop("date_updated", UNSET)
+        _date_updated = _get("date_updated", UNSET)
         date_updated: datetime.datetime | Unset
-        if isinstance(_date_updated, Unset):
+        if _date_updated is UNSET:
             date_updated = UNSET
         else:
             date_updated = datetime.datetime.fromisoformat(_date_updated)
@@ -262,7 +291,10 @@ class SequenceSubscription:
             date_updated,
         )
 
-        sequence_subscription.additional_properties = d
+        if not _FIELDS.issuperset(src_dict):
+            sequence_subscription.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELDS
+            }
         return sequence_subscription
 
     @property

@@ -11,6 +11,19 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="SequenceSubscriptionCreate")
 
 
+_FIELDS = frozenset(
+    {
+        "sequence_id",
+        "contact_id",
+        "sender_account_id",
+        "sender_name",
+        "sender_email",
+        "contact_email",
+        "calls_assigned_to",
+    }
+)
+
+
 @_attrs_define
 class SequenceSubscriptionCreate:
     sequence_id: str
@@ -61,20 +74,24 @@ class SequenceSubscriptionCreate:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        sequence_id = d.pop("sequence_id")
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
+            )
+        _get = src_dict.get
+        sequence_id = src_dict["sequence_id"]
 
-        contact_id = d.pop("contact_id")
+        contact_id = src_dict["contact_id"]
 
-        sender_account_id = d.pop("sender_account_id")
+        sender_account_id = src_dict["sender_account_id"]
 
-        sender_name = d.pop("sender_name")
+        sender_name = src_dict["sender_name"]
 
-        sender_email = d.pop("sender_email")
+        sender_email = src_dict["sender_email"]
 
-        contact_email = d.pop("contact_email", UNSET)
+        contact_email = _get("contact_email", UNSET)
 
-        calls_assigned_to = cast(list[str], d.pop("calls_assigned_to", UNSET))
+        calls_assigned_to = cast("list[str]", _get("calls_assigned_to", UNSET))
 
         sequence_subscription_create = cls(
             sequence_id,
@@ -86,7 +103,10 @@ class SequenceSubscriptionCreate:
             calls_assigned_to,
         )
 
-        sequence_subscription_create.additional_properties = d
+        if not _FIELDS.issuperset(src_dict):
+            sequence_subscription_create.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELDS
+            }
         return sequence_subscription_create
 
     @property

@@ -11,6 +11,18 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SequenceSubscriptionUpdate")
 
+_SUBSCRIPTION_STATUS_BY_VALUE = SubscriptionStatus._value2member_map_
+
+_FIELDS = frozenset(
+    {
+        "status",
+        "sender_account_id",
+        "sender_name",
+        "sender_email",
+        "calls_assigned_to",
+    }
+)
+
 
 @_attrs_define
 class SequenceSubscriptionUpdate:
@@ -57,23 +69,27 @@ class SequenceSubscriptionUpdate:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        _status = d.pop("status", UNSET)
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
+            )
+        _get = src_dict.get
+        _status = _get("status", UNSET)
         status: SubscriptionStatus | Unset
-        if isinstance(_status, Unset):
+        if _status is UNSET:
             status = UNSET
         else:
-            status = SubscriptionStatus._value2member_map_.get(
+            status = _SUBSCRIPTION_STATUS_BY_VALUE.get(_status) or SubscriptionStatus(
                 _status
-            ) or SubscriptionStatus(_status)
+            )
 
-        sender_account_id = d.pop("sender_account_id", UNSET)
+        sender_account_id = _get("sender_account_id", UNSET)
 
-        sender_name = d.pop("sender_name", UNSET)
+        sender_name = _get("sender_name", UNSET)
 
-        sender_email = d.pop("sender_email", UNSET)
+        sender_email = _get("sender_email", UNSET)
 
-        calls_assigned_to = cast(list[str], d.pop("calls_assigned_to", UNSET))
+        calls_assigned_to = cast("list[str]", _get("calls_assigned_to", UNSET))
 
         sequence_subscription_update = cls(
             status,
@@ -83,7 +99,10 @@ class SequenceSubscriptionUpdate:
             calls_assigned_to,
         )
 
-        sequence_subscription_update.additional_properties = d
+        if not _FIELDS.issuperset(src_dict):
+            sequence_subscription_update.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELDS
+            }
         return sequence_subscription_update
 
     @property

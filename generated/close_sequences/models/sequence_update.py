@@ -16,6 +16,18 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SequenceUpdate")
 
+_SEQUENCE_STATUS_BY_VALUE = SequenceStatus._value2member_map_
+
+_FIELDS = frozenset(
+    {
+        "name",
+        "status",
+        "timezone",
+        "schedule",
+        "steps",
+    }
+)
+
 
 @_attrs_define
 class SequenceUpdate:
@@ -76,21 +88,23 @@ class SequenceUpdate:
         from ..models.schedule import Schedule
         from ..models.sequence_step_input import SequenceStepInput
 
-        d = dict(src_dict)
-        name = d.pop("name", UNSET)
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
+            )
+        _get = src_dict.get
+        name = _get("name", UNSET)
 
-        _status = d.pop("status", UNSET)
+        _status = _get("status", UNSET)
         status: SequenceStatus | Unset
-        if isinstance(_status, Unset):
+        if _status is UNSET:
             status = UNSET
         else:
-            status = SequenceStatus._value2member_map_.get(_status) or SequenceStatus(
-                _status
-            )
+            status = _SEQUENCE_STATUS_BY_VALUE.get(_status) or SequenceStatus(_status)
 
-        timezone = d.pop("timezone", UNSET)
+        timezone = _get("timezone", UNSET)
 
-        schedule: None | Schedule | Unset = d.pop("schedule", UNSET)
+        schedule: None | Schedule | Unset = _get("schedule", UNSET)
         if isinstance(schedule, dict):
             try:
                 schedule_type_0 = Schedule.from_dict(schedule)
@@ -99,7 +113,7 @@ class SequenceUpdate:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        _steps = d.pop("steps", UNSET)
+        _steps = _get("steps", UNSET)
         steps: list[SequenceStepInput] | Unset = UNSET
         if _steps is not UNSET:
             steps = []
@@ -116,7 +130,10 @@ class SequenceUpdate:
             steps,
         )
 
-        sequence_update.additional_properties = d
+        if not _FIELDS.issuperset(src_dict):
+            sequence_update.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELDS
+            }
         return sequence_update
 
     @property

@@ -11,6 +11,17 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="SubscriptionCountsByStatus")
 
 
+_FIELDS = frozenset(
+    {
+        "active",
+        "paused",
+        "finished",
+        "goal",
+        "error",
+    }
+)
+
+
 @_attrs_define
 class SubscriptionCountsByStatus:
     active: int | Unset = UNSET
@@ -49,16 +60,20 @@ class SubscriptionCountsByStatus:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        active = d.pop("active", UNSET)
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
+            )
+        _get = src_dict.get
+        active = _get("active", UNSET)
 
-        paused = d.pop("paused", UNSET)
+        paused = _get("paused", UNSET)
 
-        finished = d.pop("finished", UNSET)
+        finished = _get("finished", UNSET)
 
-        goal = d.pop("goal", UNSET)
+        goal = _get("goal", UNSET)
 
-        error = d.pop("error", UNSET)
+        error = _get("error", UNSET)
 
         subscription_counts_by_status = cls(
             active,
@@ -68,7 +83,10 @@ class SubscriptionCountsByStatus:
             error,
         )
 
-        subscription_counts_by_status.additional_properties = d
+        if not _FIELDS.issuperset(src_dict):
+            subscription_counts_by_status.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELDS
+            }
         return subscription_counts_by_status
 
     @property

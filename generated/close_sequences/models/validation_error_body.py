@@ -17,6 +17,15 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ValidationErrorBody")
 
 
+_FIELDS = frozenset(
+    {
+        "errors",
+        "field-errors",
+        "error",
+    }
+)
+
+
 @_attrs_define
 class ValidationErrorBody:
     """A 400. Validation failures fill `field-errors`; other bad requests carry `error`."""
@@ -57,17 +66,21 @@ class ValidationErrorBody:
             ValidationErrorBodyFieldErrors,
         )
 
-        d = dict(src_dict)
-        errors = cast(list[Any], d.pop("errors", UNSET))
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
+            )
+        _get = src_dict.get
+        errors = cast("list[Any]", _get("errors", UNSET))
 
-        _field_errors = d.pop("field-errors", UNSET)
+        _field_errors = _get("field-errors", UNSET)
         field_errors: ValidationErrorBodyFieldErrors | Unset
-        if isinstance(_field_errors, Unset):
+        if _field_errors is UNSET:
             field_errors = UNSET
         else:
             field_errors = ValidationErrorBodyFieldErrors.from_dict(_field_errors)
 
-        error = d.pop("error", UNSET)
+        error = _get("error", UNSET)
 
         validation_error_body = cls(
             errors,
@@ -75,7 +88,10 @@ class ValidationErrorBody:
             error,
         )
 
-        validation_error_body.additional_properties = d
+        if not _FIELDS.issuperset(src_dict):
+            validation_error_body.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELDS
+            }
         return validation_error_body
 
     @property

@@ -9,6 +9,9 @@ from attrs import field as _attrs_field
 T = TypeVar("T", bound="ValidationErrorBodyFieldErrors")
 
 
+_FIELDS: frozenset[str] = frozenset()
+
+
 @_attrs_define
 class ValidationErrorBodyFieldErrors:
     """Field name to message (or a nested structure for nested fields)."""
@@ -24,10 +27,16 @@ class ValidationErrorBodyFieldErrors:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
+            )
         validation_error_body_field_errors = cls()
 
-        validation_error_body_field_errors.additional_properties = d
+        if not _FIELDS.issuperset(src_dict):
+            validation_error_body_field_errors.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELDS
+            }
         return validation_error_body_field_errors
 
     @property
