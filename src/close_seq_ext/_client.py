@@ -76,7 +76,9 @@ def _check_path(method: str, url: httpx.URL | str) -> None:
     then resolves them as RFC 3986 says: `get_sequence("..")` would fetch `/api/v1/`, and
     `delete_sequence(".")` would send DELETE to the list endpoint. An empty id (`//`) is a
     different endpoint on many servers too. No Close path has such a segment, so any request
-    that would have one is a bad id, refused before anything is sent.
+    that would have one is a bad id, refused before anything is sent. The generated
+    functions refuse such ids themselves, naming the parameter; this covers requests built
+    by hand with the client's own httpx client.
     """
     if not isinstance(url, str):
         return  # an httpx.URL has been resolved already; the generated code passes str

@@ -39,8 +39,12 @@ logger = logging.getLogger("close_seq_ext")
 
 
 class CloseResponse(httpx.Response):
-    """An answer whose `json()` raises `APIResponseValidationError` instead of a bare
-    `JSONDecodeError` when the body is malformed or truncated."""
+    """An answer whose body errors are `APIResponseValidationError`s.
+
+    `json()` raises it instead of a bare `JSONDecodeError` when the body is malformed or
+    truncated, and the generated endpoints raise what `invalid_body` returns when the JSON
+    does not fit the model (`close_sequences.errors.body_error`).
+    """
 
     def json(self, **kwargs: Any) -> Any:
         try:
@@ -53,6 +57,14 @@ class CloseResponse(httpx.Response):
                 f"the body is not valid JSON ({exc})",
                 response=self,
             ) from exc
+
+    def invalid_body(self, reason: Exception) -> APIResponseValidationError:
+        """The error for a body whose JSON does not fit the model it should be."""
+        return APIResponseValidationError(
+            f"{self.status_code} on {self.request.method} {self.request.url.path}: "
+            f"the body does not fit the model ({reason!r})",
+            response=self,
+        )
 
 
 def _read(response: httpx.Response, raw: bytes, request: httpx.Request) -> CloseResponse:

@@ -13,6 +13,7 @@ import socket
 import time
 
 import anyio
+import httpx
 import pytest
 
 from close_seq_ext import (
@@ -25,10 +26,9 @@ from close_seq_ext import (
     make_client,
 )
 from close_seq_ext.testing import CloseServer, Fault
-from close_sequences import Client
+from close_sequences import Client, errors
 from close_sequences.api.sequences import create_sequence, get_sequence, list_sequences
 from tests.reliability.support import (
-    MODEL_ERRORS,
     SEQUENCES,
     calls_logged,
     new_sequence,
@@ -245,22 +245,32 @@ async def test_a_success_body_nested_past_the_recursion_limit_is_a_validation_er
     [{}, [], {"data": None, "has_more": True}, {"data": [{"name": "no id"}], "has_more": False}],
     ids=["empty-object", "array", "null-data", "item-without-id"],
 )
-async def test_a_success_body_that_does_not_fit_the_model_raises_a_documented_error(
+async def test_a_success_body_that_does_not_fit_the_model_is_an_api_response_validation_error(
     client: Client, close_server: CloseServer, body: object
 ) -> None:
     close_server.inject("GET", SEQUENCES, Fault.status(200, body=json.dumps(body).encode()))
-    with pytest.raises((APIResponseValidationError, *MODEL_ERRORS)):
+    with pytest.raises(APIResponseValidationError, match="the body does not fit the model"):
         await list_sequences.asyncio(client=client)
 
 
-@pytest.mark.xfail(
-    raises=KeyError,
-    strict=True,
-    reason="the endpoint template lets from_dict's KeyError through (see RELIABILITY.md)",
-)
-async def test_a_success_body_that_does_not_fit_the_model_is_an_api_response_validation_error(
+async def test_the_validation_error_names_the_request_and_keeps_the_parsing_error(
     client: Client, close_server: CloseServer
 ) -> None:
     close_server.inject("GET", "/api/v1/sequence/{id}/", Fault.status(200, body={"name": "x"}))
-    with pytest.raises(APIResponseValidationError):
+    with pytest.raises(APIResponseValidationError) as caught:
         await get_sequence.asyncio("seq_1", client=client)
+    assert str(caught.value).startswith("200 on GET /api/v1/sequence/seq_1/: ")
+    assert isinstance(caught.value.__cause__, KeyError)
+    assert caught.value.response.json() == {"name": "x"}
+
+
+async def test_a_hand_built_client_raises_the_generated_unexpected_body(
+    close_server: CloseServer,
+) -> None:
+    close_server.inject("GET", "/api/v1/sequence/{id}/", Fault.status(200, body={"name": "x"}))
+    auth = httpx.BasicAuth(close_server.api_key, "")
+    async with Client(base_url=close_server.base_url, httpx_args={"auth": auth}) as client:
+        with pytest.raises(errors.UnexpectedBody) as caught:
+            await get_sequence.asyncio("seq_1", client=client)
+    assert caught.value.status_code == 200
+    assert isinstance(caught.value.reason, KeyError)

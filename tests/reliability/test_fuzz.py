@@ -3,8 +3,8 @@
 The documented contract (RELIABILITY.md): `Model.from_dict(data)` returns a model or raises
 one of `MODEL_ERRORS` (KeyError, TypeError, ValueError), and returns or raises within a
 deadline: never a hang, never another exception type. Through a client from `make_client`,
-a 2xx body gives a model, `APIResponseValidationError` (not JSON) or one of `MODEL_ERRORS`
-(JSON of the wrong shape, until the endpoint template maps those too).
+a 2xx body gives a model or `APIResponseValidationError` (not JSON, or JSON of another shape:
+the generated endpoints hand `from_dict`'s errors to `errors.body_error`).
 
 Schemathesis runs the contract against the local server in `tests/testing/test_contract.py`
 (8 examples per operation, deterministic), part of `make test` and so of CI.
@@ -12,6 +12,7 @@ Schemathesis runs the contract against the local server in `tests/testing/test_c
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import timedelta
 from typing import Any
@@ -165,10 +166,8 @@ def test_any_2xx_body_gives_a_model_or_a_documented_error(
         def check(body: bytes) -> None:
             server.faults.clear()
             server.inject("GET", path, Fault.status(200, body=body))
-            try:
+            with contextlib.suppress(APIResponseValidationError):
                 call(client)
-            except (APIResponseValidationError, *MODEL_ERRORS):
-                pass
 
         check()
     server.check()

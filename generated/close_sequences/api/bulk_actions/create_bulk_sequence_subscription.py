@@ -33,8 +33,11 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> BulkSequenceSubscription:
     if response.status_code == 200:
-        response_200 = BulkSequenceSubscription.from_dict(response.json())
+        try:
+            response_200 = BulkSequenceSubscription.from_dict(response.json())
 
+        except (KeyError, TypeError, ValueError) as exc:
+            raise errors.body_error(response, exc) from exc
         return response_200
 
     raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -76,6 +79,9 @@ def sync_detailed(
         errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
             documented success.
         httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+        close_seq_ext.APIResponseValidationError: Through a client from `make_client`, for a success
+            whose body is not the JSON its model needs.
+        errors.UnexpectedBody: The same, through a hand-built client.
 
     Returns:
         Response[BulkSequenceSubscription]
@@ -117,6 +123,9 @@ def sync(
         errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
             documented success.
         httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+        close_seq_ext.APIResponseValidationError: Through a client from `make_client`, for a success
+            whose body is not the JSON its model needs.
+        errors.UnexpectedBody: The same, through a hand-built client.
 
     Returns:
         BulkSequenceSubscription
@@ -155,6 +164,9 @@ async def asyncio_detailed(
         errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
             documented success.
         httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+        close_seq_ext.APIResponseValidationError: Through a client from `make_client`, for a success
+            whose body is not the JSON its model needs.
+        errors.UnexpectedBody: The same, through a hand-built client.
 
     Returns:
         Response[BulkSequenceSubscription]
@@ -194,6 +206,9 @@ async def asyncio(
         errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
             documented success.
         httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+        close_seq_ext.APIResponseValidationError: Through a client from `make_client`, for a success
+            whose body is not the JSON its model needs.
+        errors.UnexpectedBody: The same, through a hand-built client.
 
     Returns:
         BulkSequenceSubscription

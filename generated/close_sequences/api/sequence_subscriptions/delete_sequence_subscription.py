@@ -12,6 +12,12 @@ from ...types import Response
 def _get_kwargs(
     id: str,
 ) -> dict[str, Any]:
+    if not isinstance(id, str):
+        raise TypeError(f"id must be a str, not {type(id).__name__}")
+    if id in ("", ".", ".."):
+        raise ValueError(
+            f"id {id!r} is not an id: the request would reach another endpoint"
+        )
 
     _kwargs: dict[str, Any] = {
         "method": "delete",
@@ -59,6 +65,8 @@ def sync_detailed(
         errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
             documented success.
         httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+        TypeError: A path id that is not a `str`, before any request.
+        ValueError: A path id that is empty, `.` or `..`, before any request.
 
     Returns:
         Response[None]
@@ -91,6 +99,8 @@ async def asyncio_detailed(
         errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
             documented success.
         httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+        TypeError: A path id that is not a `str`, before any request.
+        ValueError: A path id that is empty, `.` or `..`, before any request.
 
     Returns:
         Response[None]

@@ -33,8 +33,11 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Sequence:
     if response.status_code == 200:
-        response_200 = Sequence.from_dict(response.json())
+        try:
+            response_200 = Sequence.from_dict(response.json())
 
+        except (KeyError, TypeError, ValueError) as exc:
+            raise errors.body_error(response, exc) from exc
         return response_200
 
     raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -69,6 +72,9 @@ def sync_detailed(
         errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
             documented success.
         httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+        close_seq_ext.APIResponseValidationError: Through a client from `make_client`, for a success
+            whose body is not the JSON its model needs.
+        errors.UnexpectedBody: The same, through a hand-built client.
 
     Returns:
         Response[Sequence]
@@ -103,6 +109,9 @@ def sync(
         errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
             documented success.
         httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+        close_seq_ext.APIResponseValidationError: Through a client from `make_client`, for a success
+            whose body is not the JSON its model needs.
+        errors.UnexpectedBody: The same, through a hand-built client.
 
     Returns:
         Sequence
@@ -134,6 +143,9 @@ async def asyncio_detailed(
         errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
             documented success.
         httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+        close_seq_ext.APIResponseValidationError: Through a client from `make_client`, for a success
+            whose body is not the JSON its model needs.
+        errors.UnexpectedBody: The same, through a hand-built client.
 
     Returns:
         Response[Sequence]
@@ -166,6 +178,9 @@ async def asyncio(
         errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
             documented success.
         httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+        close_seq_ext.APIResponseValidationError: Through a client from `make_client`, for a success
+            whose body is not the JSON its model needs.
+        errors.UnexpectedBody: The same, through a hand-built client.
 
     Returns:
         Sequence

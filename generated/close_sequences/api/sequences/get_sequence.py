@@ -15,6 +15,12 @@ def _get_kwargs(
     *,
     fields: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    if not isinstance(id, str):
+        raise TypeError(f"id must be a str, not {type(id).__name__}")
+    if id in ("", ".", ".."):
+        raise ValueError(
+            f"id {id!r} is not an id: the request would reach another endpoint"
+        )
 
     params: dict[str, Any] = {}
 
@@ -37,8 +43,11 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Sequence:
     if response.status_code == 200:
-        response_200 = Sequence.from_dict(response.json())
+        try:
+            response_200 = Sequence.from_dict(response.json())
 
+        except (KeyError, TypeError, ValueError) as exc:
+            raise errors.body_error(response, exc) from exc
         return response_200
 
     raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -75,6 +84,11 @@ def sync_detailed(
         errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
             documented success.
         httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+        close_seq_ext.APIResponseValidationError: Through a client from `make_client`, for a success
+            whose body is not the JSON its model needs.
+        errors.UnexpectedBody: The same, through a hand-built client.
+        TypeError: A path id that is not a `str`, before any request.
+        ValueError: A path id that is empty, `.` or `..`, before any request.
 
     Returns:
         Response[Sequence]
@@ -112,6 +126,11 @@ def sync(
         errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
             documented success.
         httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+        close_seq_ext.APIResponseValidationError: Through a client from `make_client`, for a success
+            whose body is not the JSON its model needs.
+        errors.UnexpectedBody: The same, through a hand-built client.
+        TypeError: A path id that is not a `str`, before any request.
+        ValueError: A path id that is empty, `.` or `..`, before any request.
 
     Returns:
         Sequence
@@ -146,6 +165,11 @@ async def asyncio_detailed(
         errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
             documented success.
         httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+        close_seq_ext.APIResponseValidationError: Through a client from `make_client`, for a success
+            whose body is not the JSON its model needs.
+        errors.UnexpectedBody: The same, through a hand-built client.
+        TypeError: A path id that is not a `str`, before any request.
+        ValueError: A path id that is empty, `.` or `..`, before any request.
 
     Returns:
         Response[Sequence]
@@ -181,6 +205,11 @@ async def asyncio(
         errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
             documented success.
         httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+        close_seq_ext.APIResponseValidationError: Through a client from `make_client`, for a success
+            whose body is not the JSON its model needs.
+        errors.UnexpectedBody: The same, through a hand-built client.
+        TypeError: A path id that is not a `str`, before any request.
+        ValueError: A path id that is empty, `.` or `..`, before any request.
 
     Returns:
         Sequence

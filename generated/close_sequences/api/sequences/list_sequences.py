@@ -39,8 +39,11 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> SequenceList:
     if response.status_code == 200:
-        response_200 = SequenceList.from_dict(response.json())
+        try:
+            response_200 = SequenceList.from_dict(response.json())
 
+        except (KeyError, TypeError, ValueError) as exc:
+            raise errors.body_error(response, exc) from exc
         return response_200
 
     raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -79,6 +82,9 @@ def sync_detailed(
         errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
             documented success.
         httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+        close_seq_ext.APIResponseValidationError: Through a client from `make_client`, for a success
+            whose body is not the JSON its model needs.
+        errors.UnexpectedBody: The same, through a hand-built client.
 
     Returns:
         Response[SequenceList]
@@ -119,6 +125,9 @@ def sync(
         errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
             documented success.
         httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+        close_seq_ext.APIResponseValidationError: Through a client from `make_client`, for a success
+            whose body is not the JSON its model needs.
+        errors.UnexpectedBody: The same, through a hand-built client.
 
     Returns:
         SequenceList
@@ -156,6 +165,9 @@ async def asyncio_detailed(
         errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
             documented success.
         httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+        close_seq_ext.APIResponseValidationError: Through a client from `make_client`, for a success
+            whose body is not the JSON its model needs.
+        errors.UnexpectedBody: The same, through a hand-built client.
 
     Returns:
         Response[SequenceList]
@@ -194,6 +206,9 @@ async def asyncio(
         errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
             documented success.
         httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+        close_seq_ext.APIResponseValidationError: Through a client from `make_client`, for a success
+            whose body is not the JSON its model needs.
+        errors.UnexpectedBody: The same, through a hand-built client.
 
     Returns:
         SequenceList
