@@ -1,8 +1,10 @@
 """1. Walk a sequence's subscriptions with `paginate` and with a plain httpx loop (the floor).
 
-Client process (one walk, prints wall and CPU seconds of the walk alone):
+Client process (one walk, prints wall and CPU seconds of the walk alone; `breakdown` prints
+the client CPU per page of each layer instead):
 
     python -m benchmarks.pagination sdk|httpx BASE_URL API_KEY SEQUENCE_ID
+    python -m benchmarks.pagination breakdown BASE_URL API_KEY SEQUENCE_ID PAGES
 """
 
 from __future__ import annotations
@@ -64,6 +66,58 @@ async def count_httpx(client: httpx.AsyncClient, sequence_id: str) -> int:
             return count
 
 
+async def breakdown(base_url: str, api_key: str, sequence_id: str, pages: int) -> dict[str, float]:
+    """Client CPU per page of each layer the SDK adds, each the best of `REPEATS` walks.
+
+    floor: raw httpx and `json.loads`; +transport: the same through `make_client`'s httpx
+    client; +models: the generated endpoint (request and `from_dict`); +paginate: the items
+    through `paginate`. Each step adds one layer, so the differences are the layers' costs.
+    """
+
+    def params(page: int) -> dict[str, Any]:
+        return {"sequence_id": sequence_id, "_skip": page * 100, "_limit": 100}
+
+    async def best(walk: Callable[[], Awaitable[object]]) -> float:
+        await walk()  # warm-up: connection, lazy imports
+        times = []
+        for _ in range(REPEATS):
+            cpu = time.process_time()
+            await walk()
+            times.append((time.process_time() - cpu) / pages)
+        return min(times)
+
+    async def raw(client: httpx.AsyncClient) -> None:
+        for page in range(pages):
+            response = await client.get(PATH, params=params(page))
+            json.loads(response.content)
+
+    async def endpoint(client: Any) -> None:
+        for page in range(pages):
+            await list_sequence_subscriptions.asyncio(
+                client=client, sequence_id=sequence_id, skip=page * 100, limit=100
+            )
+
+    async def items(client: Any) -> None:
+        walk = paginate(
+            list_sequence_subscriptions.asyncio,
+            client=client,
+            sequence_id=sequence_id,
+            max_items=pages * 100,
+        )
+        async for _ in walk:
+            pass
+
+    async with httpx.AsyncClient(base_url=base_url, auth=(api_key, "")) as plain:
+        floor = await best(lambda: raw(plain))
+    async with make_client(api_key, base_url=base_url) as client:
+        transport = await best(lambda: raw(client.get_async_httpx_client()))
+        models = await best(lambda: endpoint(client))
+        walked = await best(lambda: items(client))
+    return {"floor": floor, "transport": transport, "models": models, "paginate": walked}
+
+
+BREAKDOWN_PAGES = 100
+REPEATS = 5
 RESULT: dict[str, float] = {}
 
 
@@ -112,7 +166,23 @@ def run(srv: Server, size: int, runs: int) -> Section:
         ],
     ]
     busy = statistics.median(of("httpx", "server_cpu")) / statistics.median(of("httpx", "wall"))
+    breakdown_pages = min(BREAKDOWN_PAGES, pages)
+    layers = run_client(
+        "pagination", "breakdown", srv.base_url, srv.api_key, sequence_id, breakdown_pages
+    )
+    results.append({"mode": "breakdown", **layers})
+    ms = {name: seconds * 1000 for name, seconds in layers.items()}
+    extra_cpu = statistics.median(of("sdk", "cpu")) - statistics.median(of("httpx", "cpu"))
     notes = [
+        "Where the client's extra CPU goes, per page of 100 (one more client process, each "
+        f"step the best of {REPEATS} walks of {breakdown_pages} pages, one layer added at a "
+        f"time): raw httpx and `json.loads` {ms['floor']:.2f} ms; `make_client`'s transport "
+        f"(retries, rate-limit gate, typed errors) {ms['transport'] - ms['floor']:+.2f} ms; "
+        f"the generated endpoint and its models' `from_dict` "
+        f"{ms['models'] - ms['transport']:+.2f} ms; `paginate` itself (iteration, repeat "
+        f"check) {ms['paginate'] - ms['models']:+.2f} ms. The walks above differ by "
+        f"{extra_cpu / pages * 1000:+.2f} ms of client CPU per page (medians). The models "
+        "are the largest share: see benchmark 2 for them alone.",
         f"The server used {spread(of('httpx', 'server_cpu'))} s of CPU per httpx walk, "
         f"that is {spread(server_rate, '{:.0f}')} pages of 100 per CPU-second: "
         f"{busy:.0%} of the floor's wall time. Each request waits for the server, so the "
@@ -140,6 +210,9 @@ ratios are taken run by run against the same run's httpx walk. Cells: median [mi
 
 def main() -> None:
     mode, base_url, api_key, sequence_id = sys.argv[1:5]
+    if mode == "breakdown":
+        emit(anyio.run(breakdown, base_url, api_key, sequence_id, int(sys.argv[5])))
+        return
     walk = walk_httpx if mode == "httpx" else walk_sdk
     count = anyio.run(walk, base_url, api_key, sequence_id)
     emit({"items": count, **RESULT})
