@@ -77,6 +77,7 @@ class ExitCode(enum.IntEnum):
     NETWORK = 8
     BULK_ACTION_FAILED = 9
     BULK_ACTION_TIMEOUT = 10
+    INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C (128 + SIGINT)
 
 
 EXIT_CODE_MEANINGS = {
@@ -91,6 +92,7 @@ EXIT_CODE_MEANINGS = {
     ExitCode.NETWORK: "network failure or timeout",
     ExitCode.BULK_ACTION_FAILED: "bulk action ended with status error",
     ExitCode.BULK_ACTION_TIMEOUT: "bulk action still running after --wait-timeout",
+    ExitCode.INTERRUPTED: "stopped by Ctrl-C (a bulk action already started goes on in Close)",
 }
 
 

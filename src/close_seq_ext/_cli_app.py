@@ -48,7 +48,7 @@ from close_sequences.models import (
 from close_sequences.types import UNSET, Unset
 
 from . import squery
-from ._cli import EXIT_CODE_MEANINGS
+from ._cli import EXIT_CODE_MEANINGS, ExitCode
 from ._cli_render import (
     bulk_action_detail,
     bulk_actions_table,
@@ -427,12 +427,25 @@ def _run_bulk(
     wait_timeout: float,
     json_output: bool,
 ) -> None:
+    started: list[BulkSequenceSubscription] = []
+
     async def start_and_wait(client: Client) -> BulkSequenceSubscription:
         bulk = await start(client)
+        started.append(bulk)
         return await _wait(client, bulk, wait_timeout, json_output) if wait else bulk
 
     try:
         bulk = _run(ctx, start_and_wait)
+    except KeyboardInterrupt:
+        if not started:
+            raise  # nothing was started, or it is unknown whether it was: click says "Aborted!"
+        # Ctrl-C stops the waiting, not the bulk action: Close goes on with it.
+        bulk_id = started[0].id
+        _note(
+            f"Stopped waiting. Bulk action {bulk_id} goes on in Close; "
+            f"follow it with: close-seq bulk status {bulk_id} --wait"
+        )
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
     except (BulkActionFailed, BulkActionTimeout) as exc:
         # The last state is still the command's result: print it, then fail with the error.
         if exc.bulk_action is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,15 +47,14 @@ def close_seq(server: CloseServer) -> Run:
     def run(
         *args: str, api_key: str | None = server.api_key, env: dict[str, str] | None = None
     ) -> Result:
-        environ = {k: v for k, v in os.environ.items() if not k.startswith("CLOSE_")}
-        environ.pop("COLUMNS", None)
-        environ["CLOSE_BASE_URL"] = server.base_url
-        if api_key is not None:
-            environ["CLOSE_API_KEY"] = api_key
-        environ.update(env or {})
         # input="" gives the command a pipe, never the terminal pytest may run in.
         done = subprocess.run(
-            [str(COMMAND), *args], input="", capture_output=True, text=True, env=environ, timeout=30
+            [str(COMMAND), *args],
+            input="",
+            capture_output=True,
+            text=True,
+            env=command_env(server, api_key, env),
+            timeout=30,
         )
         result = Result(done.returncode, done.stdout, done.stderr)
         assert "Traceback" not in result.stderr, result.stderr
@@ -64,6 +63,43 @@ def close_seq(server: CloseServer) -> Run:
         return result
 
     return run
+
+
+@pytest.fixture
+def spawn_close_seq(server: CloseServer) -> Iterator[Callable[..., subprocess.Popen[str]]]:
+    """Start the installed `close-seq` with `args` and return at once, e.g. to signal it."""
+    started: list[subprocess.Popen[str]] = []
+
+    def spawn(*args: str) -> subprocess.Popen[str]:
+        process = subprocess.Popen(
+            [str(COMMAND), *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=command_env(server, server.api_key),
+        )
+        started.append(process)
+        return process
+
+    yield spawn
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
+def command_env(
+    server: CloseServer, api_key: str | None, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    """This process's environment pointed at `server`, without the user's CLOSE_ settings."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CLOSE_")}
+    environ.pop("COLUMNS", None)
+    environ["CLOSE_BASE_URL"] = server.base_url
+    if api_key is not None:
+        environ["CLOSE_API_KEY"] = api_key
+    environ.update(extra or {})
+    return environ
 
 
 @pytest.fixture

@@ -7,13 +7,19 @@ scripts depend on the numbers, not on the names.
 from __future__ import annotations
 
 import json
+import signal
 import socket
+import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from close_seq_ext.testing import BulkProgress, CloseServer, Fault
 
 from .support import SEQUENCE_BODY, Run, bulk_subscribe_args
+
+BULK_PATH = "/api/v1/bulk_action/sequence_subscription/"
 
 
 def test_exit_codes_are_the_documented_numbers() -> None:
@@ -31,6 +37,7 @@ def test_exit_codes_are_the_documented_numbers() -> None:
         "NETWORK": 8,
         "BULK_ACTION_FAILED": 9,
         "BULK_ACTION_TIMEOUT": 10,
+        "INTERRUPTED": 130,
     }
 
 
@@ -178,6 +185,36 @@ def test_bulk_action_past_wait_timeout_exits_10(
     assert result.code == 10
     [bulk_id] = server.state.bulk_jobs
     assert f"close-seq bulk status {bulk_id} --wait" in result.stderr
+
+
+def test_ctrl_c_while_waiting_says_the_bulk_action_goes_on_and_exits_130(
+    spawn_close_seq: Callable[..., subprocess.Popen[str]],
+    server: CloseServer,
+    sequence: dict[str, Any],
+) -> None:
+    server.state.bulk_progress = BulkProgress.rate(0.01)
+    process = spawn_close_seq(*bulk_subscribe_args(sequence["id"]), "--wait")
+    # Interrupted once the command polls the action it started, i.e. while it waits.
+    deadline = time.monotonic() + 20
+    while not any(
+        call.method == "GET" and call.path.startswith(BULK_PATH) for call in server.calls.calls
+    ):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the command never polled its bulk action"
+        time.sleep(0.02)
+
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=20)
+
+    assert process.returncode == 130
+    [bulk_id] = server.state.bulk_jobs
+    assert (
+        f"Stopped waiting. Bulk action {bulk_id} goes on in Close; "
+        f"follow it with: close-seq bulk status {bulk_id} --wait"
+    ) in stderr
+    assert "Aborted" not in stderr
+    assert "Traceback" not in stderr
+    assert server.state.get_bulk_action(bulk_id)["status"] != "error"
 
 
 def test_without_the_cli_extra_prints_an_install_hint(close_seq: Run, tmp_path: Path) -> None:
