@@ -17,11 +17,12 @@ import httpx
 
 from benchmarks._common import Section, Server, emit, rotations, run_client, spread, verdict
 from close_seq_ext import make_client
+from close_seq_ext._client import DEFAULT_LIMITS
 from close_sequences.api.sequences import get_sequence
 
 MODES = ("sdk", "sleep429")
 # make_client's own pool limits, for both clients.
-LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=20)
+LIMITS = DEFAULT_LIMITS
 
 
 class CountingTransport(httpx.AsyncHTTPTransport):
@@ -167,7 +168,8 @@ window=1.0, fractional_reset=True)`: resets in milliseconds). **SDK**:
 gate holds requests back once Close's `RateLimit` header says the window is spent.
 **Sleep on each 429**: an `httpx.AsyncClient` whose every task sleeps the body's
 `rate_reset` on a 429 and sends again, as the official `closeio` client does. Both count
-answers on an inner transport (httpx's pool, 50 connections as `make_client`'s). Rate =
+answers on an inner transport (httpx's pool with `make_client`'s limits:
+{LIMITS.max_connections} connections, as many kept alive). Rate =
 GETs / elapsed time. A fixed window lets the first window's {limit} requests through at
 once, so the best possible rate here is {requests:,} / {-(-requests // limit) - 1} s =
 {ceiling:.0f}/s, {100 * ceiling / limit:.0f}% of the limit. {runs} runs of each,

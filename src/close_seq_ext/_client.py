@@ -39,8 +39,14 @@ DEFAULT_BASE_URL = "https://api.close.com"
 # Close answers most calls well within a second; a bulk initiate or a large page can take
 # several. 30 s to read, 10 s to connect, 30 s to wait for a free pooled connection.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-# Close's per-key rate limits make more parallel connections than this useless.
-DEFAULT_LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=20)
+# As many connections kept alive as opened: httpcore's pool closes every idle connection
+# while it holds more than the keep-alive number, so with more allowed (httpx's own 100/20,
+# our former 50/20) any concurrency above it reconnects over and over: 200 new connections
+# for 1,000 requests in benchmark 4, each a TLS handshake against Close. 20 is also cheap
+# in CPU (each request makes the pool check every idle connection's socket); more calls in
+# parallel than that mostly wait for Close's per-key rate limits anyway.
+# See `python -m benchmarks.pool_limits` and BENCHMARKS.md.
+DEFAULT_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=20)
 USER_AGENT = (
     f"close-sequences/{__version__} httpx/{httpx.__version__} python/{platform.python_version()}"
 )
