@@ -75,12 +75,18 @@ def sections(sizes: Sizes, runs: int) -> list[Section]:
     return sorted(done, key=lambda section: section.title)
 
 
+def git(*args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
 def machine() -> str:
     cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
     model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
-    commit = subprocess.run(
-        ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
+    commit = git("rev-parse", "--short", "HEAD")
+    # The report itself is rewritten by every run: only other changes make a run "dirty".
+    if commit and git("status", "--porcelain", "--", ".", ":!BENCHMARKS.md", ":!build"):
+        commit += "-dirty"
     return (
         f"{os.cpu_count()} CPUs ({model.group(1) if model else platform.processor()}), "
         f"Linux {platform.release()}, Python {platform.python_version()}, httpx "
