@@ -120,3 +120,19 @@ def test_status_fault_with_an_exact_json_body(close_server, api):
     body = {"error": {"rate_reset": 0.5, "message": "slow down"}}
     close_server.inject("GET", SEQUENCES, Fault.status(429, body=body))
     assert api.get(SEQUENCES).json() == body
+
+
+def test_a_delayed_request_whose_client_left_is_logged_as_499_and_not_as_a_server_bug(
+    close_server, api
+):
+    close_server.inject("POST", SEQUENCES, Fault.delay(0.3))
+    with pytest.raises(httpx.ReadTimeout):
+        api.post(SEQUENCES, json=sequence_body(), timeout=0.05)
+    deadline = time.monotonic() + 5
+    while not close_server.calls.calls:
+        assert time.monotonic() < deadline, "the delayed request never ended"
+        time.sleep(0.02)
+    [call] = close_server.calls.calls
+    assert call.status_code == 499
+    close_server.check()  # the client leaving is not a bug of the server
+    assert close_server.state.sequences == {}

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Message, Receive, Scope, Send
@@ -129,6 +129,8 @@ OPERATIONS: list[tuple[str, str, Operation, bool]] = [
 ]
 
 _JSON = "application/json"
+# What the call log says of a request whose client left before it could be answered.
+CLIENT_CLOSED_REQUEST = 499
 
 
 def _dumps(value: Any) -> bytes:
@@ -225,7 +227,14 @@ class CloseApp:
         async def endpoint(request: Request) -> Response:
             operation, has_body = methods["GET" if request.method == "HEAD" else request.method]
             try:
-                body = _parse_json(await request.body()) if has_body else None
+                raw = await request.body() if has_body else b""
+            except ClientDisconnect:
+                # The client left before its body was read (it timed out during a delay
+                # fault): nothing is done and nothing can be answered. Logged as nginx's
+                # 499 "client closed request"; not a bug of this server.
+                return Response(status_code=CLIENT_CLOSED_REQUEST)
+            try:
+                body = _parse_json(raw) if has_body else None
                 incoming = Incoming(request.path_params.get("id", ""), request.query_params, body)
                 with self.state.lock:
                     status, value = operation(self.state, incoming)

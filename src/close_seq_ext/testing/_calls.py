@@ -16,7 +16,12 @@ __all__ = ["Call", "CallLog"]
 
 @dataclass(frozen=True)
 class Call:
-    """One request and how it was answered (`status_code` is None when the connection dropped)."""
+    """One request and how it was answered.
+
+    `status_code` is None when the server dropped the connection (a fault), and 499 when the
+    client left before its request could be read or answered (e.g. it timed out during a
+    delay fault); in that case nothing was done.
+    """
 
     method: str
     path: str
