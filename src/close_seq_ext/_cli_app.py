@@ -33,6 +33,7 @@ from close_sequences.api.sequences import (
     delete_sequence,
     get_sequence,
     list_sequences,
+    update_sequence,
 )
 from close_sequences.client import Client
 from close_sequences.models import (
@@ -43,6 +44,7 @@ from close_sequences.models import (
     ContactPreference,
     SequenceCreate,
     SequenceSubscriptionUpdate,
+    SequenceUpdate,
     SubscriptionStatus,
 )
 from close_sequences.types import UNSET, Unset
@@ -83,7 +85,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-sequences_app = typer.Typer(help="List, show, create and delete sequences.", no_args_is_help=True)
+sequences_app = typer.Typer(help="List, show, create, update and delete sequences.", no_args_is_help=True)
 subscriptions_app = typer.Typer(help="List, pause and resume subscriptions.", no_args_is_help=True)
 bulk_app = typer.Typer(help="Subscribe, pause or resume many leads at once.", no_args_is_help=True)
 app.add_typer(sequences_app, name="sequences")
@@ -296,6 +298,46 @@ def sequences_create(
 
     Example: close-seq sequences create --file sequence.json
     """
+    body = _read_body(file, SequenceCreate)
+    sequence = _run(ctx, lambda client: create_sequence.asyncio(client=client, body=body))
+    if json_output:
+        print_json(sequence.to_dict())
+    else:
+        _note(f"Created sequence {sequence.id}.")
+        stdout_console().print(sequence_detail(sequence))
+
+
+@sequences_app.command("update")
+def sequences_update(
+    ctx: typer.Context,
+    sequence_id: str,
+    file: Annotated[
+        typer.FileText,
+        typer.Option("--file", "-f", help="The fields to change, as JSON; - is stdin."),
+    ],
+    json_output: JsonOption = False,
+) -> None:
+    """Change a sequence: only the fields in the file change.
+
+    `steps`, when given, replaces the whole list: keep a step by listing {"id": "seqstep_..."}.
+    Example: close-seq sequences update seq_123 --file changes.json
+    """
+    body = _read_body(file, SequenceUpdate)
+    sequence = _run(
+        ctx, lambda client: update_sequence.asyncio(sequence_id, client=client, body=body)
+    )
+    if json_output:
+        print_json(sequence.to_dict())
+    else:
+        _note(f"Updated sequence {sequence.id}.")
+        stdout_console().print(sequence_detail(sequence))
+
+
+_Body = TypeVar("_Body", SequenceCreate, SequenceUpdate)
+
+
+def _read_body(file: typer.FileText, model: type[_Body]) -> _Body:
+    """The request body in `file` (JSON, as the API takes it), checked before any request."""
     try:
         data = json.loads(file.read())
     except json.JSONDecodeError as exc:
@@ -303,17 +345,11 @@ def sequences_create(
     if not isinstance(data, dict):
         raise typer.BadParameter("must be a JSON object", param_hint="--file")
     try:
-        body = SequenceCreate.from_dict(data)
+        return model.from_dict(data)
     except KeyError as exc:
         raise typer.BadParameter(f"missing {exc}", param_hint="--file") from None
     except (TypeError, ValueError, AttributeError) as exc:
         raise typer.BadParameter(f"not a sequence: {exc}", param_hint="--file") from None
-    sequence = _run(ctx, lambda client: create_sequence.asyncio(client=client, body=body))
-    if json_output:
-        print_json(sequence.to_dict())
-    else:
-        _note(f"Created sequence {sequence.id}.")
-        stdout_console().print(sequence_detail(sequence))
 
 
 @sequences_app.command("delete")

@@ -45,12 +45,15 @@ def close_seq(server: CloseServer) -> Run:
     """Run the installed `close-seq` with `args`, the server's URL and (unless told) its key."""
 
     def run(
-        *args: str, api_key: str | None = server.api_key, env: dict[str, str] | None = None
+        *args: str,
+        api_key: str | None = server.api_key,
+        env: dict[str, str] | None = None,
+        stdin: str = "",
     ) -> Result:
-        # input="" gives the command a pipe, never the terminal pytest may run in.
+        # A pipe (empty unless `stdin` is given), never the terminal pytest may run in.
         done = subprocess.run(
             [str(COMMAND), *args],
-            input="",
+            input=stdin,
             capture_output=True,
             text=True,
             env=command_env(server, api_key, env),

@@ -98,6 +98,33 @@ def test_sequences_create_prints_the_new_id(
     assert sequence_id in result.stdout
 
 
+def test_sequences_update_changes_only_the_fields_in_the_file(
+    close_seq: Run, server: CloseServer, sequence: dict[str, Any], tmp_path: Path
+) -> None:
+    changes = tmp_path / "changes.json"
+    changes.write_text(json.dumps({"name": "Renamed"}))
+
+    result = close_seq("sequences", "update", sequence["id"], "--file", str(changes), "--json")
+
+    assert result.code == 0
+    assert result.json()["name"] == "Renamed"
+    stored = server.state.sequences[sequence["id"]]
+    assert (stored["name"], stored["timezone"]) == ("Renamed", sequence["timezone"])
+    assert [step["id"] for step in stored["steps"]] == [step["id"] for step in sequence["steps"]]
+
+
+def test_sequences_update_reads_stdin_and_prints_what_it_changed(
+    close_seq: Run, sequence: dict[str, Any]
+) -> None:
+    changes = json.dumps({"status": "paused"})
+
+    result = close_seq("sequences", "update", sequence["id"], "-f", "-", stdin=changes)
+
+    assert result.code == 0
+    assert f"Updated sequence {sequence['id']}." in result.stderr
+    assert "paused" in result.stdout
+
+
 def test_sequences_delete_with_yes_deletes(
     close_seq: Run, server: CloseServer, sequence: dict[str, Any]
 ) -> None:

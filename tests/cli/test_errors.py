@@ -101,6 +101,23 @@ def test_create_file_missing_a_required_field_is_a_usage_error(
     assert not server.calls.called
 
 
+def test_update_of_a_missing_sequence_exits_5(close_seq: Run) -> None:
+    result = close_seq("sequences", "update", "seq_missing", "-f", "-", stdin='{"name": "x"}')
+
+    assert result.code == 5
+    assert result.stderr.startswith("Error: not found")
+
+
+def test_update_file_that_is_not_an_object_is_a_usage_error(
+    close_seq: Run, server: CloseServer, sequence: dict[str, Any]
+) -> None:
+    result = close_seq("sequences", "update", sequence["id"], "-f", "-", stdin='["name"]')
+
+    assert result.code == 2
+    assert "must be a JSON object" in result.stderr
+    assert not server.calls.called
+
+
 def test_invalid_query_is_a_usage_error_before_any_request(
     close_seq: Run, server: CloseServer, sequence: dict[str, Any]
 ) -> None:
