@@ -85,7 +85,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-sequences_app = typer.Typer(help="List, show, create, update and delete sequences.", no_args_is_help=True)
+sequences_app = typer.Typer(
+    help="List, show, create, update and delete sequences.", no_args_is_help=True
+)
 subscriptions_app = typer.Typer(help="List, pause and resume subscriptions.", no_args_is_help=True)
 bulk_app = typer.Typer(help="Subscribe, pause or resume many leads at once.", no_args_is_help=True)
 app.add_typer(sequences_app, name="sequences")
@@ -128,6 +130,7 @@ class Settings:
     api_key: str | None = attrs.field(repr=False)  # a secret: never in a repr or message
     timeout: float
     max_retries: int
+    oauth_token: str | None = attrs.field(default=None, repr=False)  # a secret too
 
 
 def _show_version(value: bool) -> None:
@@ -150,6 +153,14 @@ def _connection(
             help="Close API key. Prefer the variable: an option lands in shell history.",
         ),
     ] = None,
+    oauth_token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CLOSE_OAUTH_TOKEN",
+            show_default=False,
+            help="OAuth access token, used instead of the API key when given.",
+        ),
+    ] = None,
     timeout: Annotated[
         float, typer.Option(min=0.1, help="Seconds to wait for each answer.")
     ] = 30.0,
@@ -164,27 +175,43 @@ def _connection(
 ) -> None:
     """Close sequences, subscriptions and bulk actions from the command line.
 
-    Set CLOSE_API_KEY, then for example: close-seq sequences list
+    Set CLOSE_API_KEY (or CLOSE_OAUTH_TOKEN), then for example: close-seq sequences list
     """
-    ctx.obj = Settings(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=max_retries)
+    ctx.obj = Settings(
+        base_url=base_url,
+        api_key=api_key,
+        timeout=timeout,
+        max_retries=max_retries,
+        oauth_token=oauth_token,
+    )
 
 
 def _run(ctx: typer.Context, call: Callable[[Client], Awaitable[T]]) -> T:
     """Run `call` with a fresh client in one event loop, and close the client after it."""
     settings = ctx.find_object(Settings)
     assert settings is not None, "the app callback sets the settings"
-    if not settings.api_key:
-        # Checked here rather than left to make_client: an empty CLOSE_API_KEY means "unset".
+    # An OAuth token is the more specific credential: given, it is used, whatever
+    # CLOSE_API_KEY holds. Empty values count as unset (checked here, not by make_client).
+    oauth_token = settings.oauth_token or None
+    api_key = None if oauth_token else settings.api_key or None
+    if oauth_token is None and api_key is None:
         raise MissingCredentialsError("no API key")
     try:
         client = make_client(
-            settings.api_key,
+            api_key,
+            oauth_token=oauth_token,
             base_url=settings.base_url,
             timeout=settings.timeout,
             max_retries=settings.max_retries,
         )
     except ValueError as exc:  # a malformed key or an unsafe --base-url; the key is not shown
-        option = "--base-url" if str(exc).startswith("base_url") else "--api-key/CLOSE_API_KEY"
+        option = (
+            "--base-url"
+            if str(exc).startswith("base_url")
+            else "--oauth-token/CLOSE_OAUTH_TOKEN"
+            if oauth_token
+            else "--api-key/CLOSE_API_KEY"
+        )
         raise typer.BadParameter(str(exc), param_hint=option) from None
 
     async def session() -> T:

@@ -248,3 +248,32 @@ def test_without_the_cli_extra_prints_an_install_hint(close_seq: Run, tmp_path: 
         result.stderr.strip()
         == "close-seq needs the 'cli' extra: pip install 'close-sequences[cli]'"
     )
+
+
+def test_an_oauth_token_from_the_environment_is_used_without_an_api_key(
+    close_seq: Run, server: CloseServer
+) -> None:
+    result = close_seq(
+        "sequences", "list", "--json", api_key=None, env={"CLOSE_OAUTH_TOKEN": server.oauth_token}
+    )
+
+    assert result.code == 0
+    assert result.json() == []
+    assert server.oauth_token not in result.stdout + result.stderr
+
+
+def test_an_oauth_token_is_used_instead_of_an_api_key(close_seq: Run, server: CloseServer) -> None:
+    # The key is wrong: the command succeeds only if the token is what it sends.
+    result = close_seq(
+        "--oauth-token", server.oauth_token, "sequences", "list", api_key="api_not_this_one"
+    )
+
+    assert result.code == 0
+    assert server.oauth_token not in result.stdout + result.stderr
+
+
+def test_a_wrong_oauth_token_exits_4(close_seq: Run) -> None:
+    result = close_seq("sequences", "list", api_key=None, env={"CLOSE_OAUTH_TOKEN": "tok_wrong"})
+
+    assert result.code == 4
+    assert "tok_wrong" not in result.stdout + result.stderr
