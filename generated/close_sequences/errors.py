@@ -51,9 +51,7 @@ def body_error(response: httpx.Response, reason: Exception) -> Exception:
     """
     invalid_body = getattr(response, "invalid_body", None)
     if callable(invalid_body):
-        error = invalid_body(reason)
-        if isinstance(error, Exception):
-            return error
+        return invalid_body(reason)
     return UnexpectedBody(response.status_code, response.content, reason)
 
 

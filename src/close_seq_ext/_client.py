@@ -13,7 +13,6 @@ import base64
 import ipaddress
 import os
 import platform
-import urllib.parse
 from collections.abc import Generator
 from typing import Any
 
@@ -72,46 +71,6 @@ class _CloseAuth(httpx.Auth):
 
     def __repr__(self) -> str:
         return "<_CloseAuth [secure]>"
-
-
-def _check_path(method: str, url: httpx.URL | str) -> None:
-    """Refuse a path with an empty, `.` or `..` segment before httpx resolves it.
-
-    The generated functions percent-encode path ids, which keeps `/` and `?` inside the id,
-    but `.` and `..` are unreserved characters that encoding leaves as they are, and httpx
-    then resolves them as RFC 3986 says: `get_sequence("..")` would fetch `/api/v1/`, and
-    `delete_sequence(".")` would send DELETE to the list endpoint. An empty id (`//`) is a
-    different endpoint on many servers too. No Close path has such a segment, so any request
-    that would have one is a bad id, refused before anything is sent. The generated
-    functions refuse such ids themselves, naming the parameter; this covers requests built
-    by hand with the client's own httpx client.
-    """
-    if not isinstance(url, str):
-        return  # an httpx.URL has been resolved already; the generated code passes str
-    path = urllib.parse.urlsplit(url).path
-    segments = path.split("/")
-    for index, segment in enumerate(segments):
-        if segment in (".", "..") or (not segment and 0 < index < len(segments) - 1):
-            raise ValueError(
-                f"refused to send {method.upper()} {path}: a path id must not be empty, "
-                "'.' or '..' (the request would reach another endpoint)"
-            )
-
-
-class _CloseAsyncClient(httpx.AsyncClient):
-    """`httpx.AsyncClient` that checks each request's path first (see `_check_path`)."""
-
-    def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
-        _check_path(method, url)
-        return super().build_request(method, url, **kwargs)
-
-
-class _CloseClient(httpx.Client):
-    """`httpx.Client` that checks each request's path first (see `_check_path`)."""
-
-    def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
-        _check_path(method, url)
-        return super().build_request(method, url, **kwargs)
 
 
 def make_client(
@@ -198,8 +157,8 @@ def make_client(
         sync_inner or httpx.HTTPTransport(**transport_options), policy=policy, gate=gate
     )
     client = Client(base_url=base_url, headers=headers, timeout=timeout)
-    client.set_async_httpx_client(_CloseAsyncClient(transport=async_transport, **settings))
-    client.set_httpx_client(_CloseClient(transport=sync_transport, **settings))
+    client.set_async_httpx_client(httpx.AsyncClient(transport=async_transport, **settings))
+    client.set_httpx_client(httpx.Client(transport=sync_transport, **settings))
     return client
 
 

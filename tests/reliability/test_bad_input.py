@@ -92,16 +92,6 @@ async def test_a_hand_built_client_refuses_a_dot_dot_id_too(close_server: CloseS
     assert close_server.calls.calls == []
 
 
-async def test_a_dot_dot_path_sent_with_the_clients_own_httpx_client_is_refused(
-    client: Client, close_server: CloseServer
-) -> None:
-    # The generated functions check their ids; a request built by hand is checked by the
-    # httpx client make_client puts inside (see `_check_path`).
-    with pytest.raises(ValueError, match=r"path id must not be empty, '\.' or '\.\.'"):
-        await client.get_async_httpx_client().get("/api/v1/sequence/../")
-    assert close_server.calls.calls == []
-
-
 @pytest.mark.parametrize(
     ("template", "encoded"),
     [
