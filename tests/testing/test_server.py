@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import socket
+import threading
+import time
 
+import anyio
 import httpx
 import pytest
 
-from close_seq_ext.testing import CloseServer
+from close_seq_ext.testing import CloseServer, Fault
+from tests.testing.conftest import SEQUENCES, sequence_body
+from tests.waiting import wait_until, wait_until_sync
+
+# A request the server holds well past everything the test does meanwhile.
+HELD = 1.0
 
 
 def test_context_manager_serves_on_a_free_local_port():
@@ -82,3 +90,65 @@ async def test_app_also_serves_in_process_through_asgi_transport():
     async with httpx.AsyncClient(transport=transport, base_url="http://close.test") as client:
         response = await client.get("/api/v1/lead/", auth=(server.api_key, ""))
     assert len(response.json()["data"]) == 2
+
+
+def test_latency_delays_every_answer_by_at_least_its_value():
+    # A lower bound only: it holds however loaded the machine is.
+    with CloseServer(leads=0, latency=0.2) as server:
+        started = time.monotonic()
+        httpx.get(server.url("/api/v1/sequence/"), auth=(server.api_key, ""))
+        assert time.monotonic() - started >= 0.2
+
+
+@pytest.mark.parametrize("latency", [-0.1, "fast", True])
+def test_a_bad_latency_is_refused_naming_it(latency):
+    with pytest.raises(ValueError, match="latency"):
+        CloseServer(leads=0, latency=latency)
+
+
+def test_a_request_held_across_a_reset_changes_nothing_after_it(close_server):
+    """The fence: a request that arrived before `reset()` cannot act on the next test's state."""
+    close_server.inject("POST", SEQUENCES, Fault.delay(HELD))
+    answers: list[httpx.Response] = []
+    with httpx.Client(base_url=close_server.base_url, auth=(close_server.api_key, "")) as api:
+        sender = threading.Thread(
+            target=lambda: answers.append(api.post(SEQUENCES, json=sequence_body()))
+        )
+        sender.start()
+        wait_until_sync(lambda: close_server.in_flight == 1, "the POST to reach the server")
+        close_server.reset()  # the next test begins while the POST is held
+        sender.join()
+    assert answers[0].status_code == 503
+    assert close_server.state.sequences == {}
+    assert close_server.calls.calls == []
+
+
+@pytest.mark.anyio
+async def test_a_cancelled_slow_request_cannot_reach_the_next_test(close_server):
+    close_server.inject("GET", SEQUENCES, Fault.delay(HELD))
+    auth = (close_server.api_key, "")
+    async with (
+        httpx.AsyncClient(base_url=close_server.base_url, auth=auth) as client,
+        anyio.create_task_group() as tasks,
+    ):
+        tasks.start_soon(client.get, SEQUENCES)
+        await wait_until(lambda: close_server.in_flight == 1, "the GET to reach the server")
+        tasks.cancel_scope.cancel()
+    close_server.reset()
+    close_server.rate_limits.set(1, 60)
+    await wait_until(lambda: close_server.in_flight == 0, "the server to finish the old GET")
+    assert close_server.calls.calls == []
+    # The old GET did not take the new test's rate-limit budget either.
+    async with httpx.AsyncClient(base_url=close_server.base_url, auth=auth) as client:
+        assert (await client.get(SEQUENCES)).status_code == 200
+
+
+def test_in_flight_counts_requests_until_they_are_answered(close_server):
+    assert close_server.in_flight == 0
+    close_server.inject("GET", SEQUENCES, Fault.delay(HELD))
+    with httpx.Client(base_url=close_server.base_url, auth=(close_server.api_key, "")) as api:
+        sender = threading.Thread(target=api.get, args=(SEQUENCES,))
+        sender.start()
+        wait_until_sync(lambda: close_server.in_flight == 1, "the GET to reach the server")
+        sender.join()
+    assert close_server.in_flight == 0

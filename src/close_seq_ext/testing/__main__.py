@@ -38,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--bulk-rate", type=float, default=1000.0, help="bulk objects per second")
     parser.add_argument("--max-limit", type=int, default=100, help="largest _limit accepted")
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="seconds added to every answer, to model a network (e.g. 0.08)",
+    )
     return parser
 
 
@@ -62,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         rate_limit=rate_limit,
         bulk_progress=BulkProgress.rate(args.bulk_rate),
         max_limit=args.max_limit,
+        latency=args.latency,
     )
     try:
         server.start()

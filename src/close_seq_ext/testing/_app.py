@@ -5,6 +5,11 @@ fault may take the request; credentials are checked (401); the endpoint group's 
 is counted (429); then the route runs. Every answer except injected faults carries the
 `RateLimit` header.
 
+Each request belongs to the generation of the state it arrived in (`ServerState.generation`,
+bumped by every reset). Everything a request changes (its fault, rate-limit count, the
+operation, the call log) is done under the state lock only while that generation is
+current, so a request left in flight by one test can never reach the next one's state.
+
 >>> from close_seq_ext.testing._state import ServerState
 >>> app = CloseApp(ServerState(leads=1))
 >>> sorted(app.groups)[:2]
@@ -129,6 +134,9 @@ OPERATIONS: list[tuple[str, str, Operation, bool]] = [
 ]
 
 _JSON = "application/json"
+# The scope key holding the state generation a request arrived in.
+_GENERATION = "close_seq_ext.generation"
+_STALE = "The local server was reset while this request was in flight; nothing was done."
 # What the call log says of a request whose client left before it could be answered.
 CLIENT_CLOSED_REQUEST = 499
 
@@ -145,6 +153,8 @@ class CloseApp:
         faults: Faults waiting for requests.
         rate_limiter: Counts requests per key and endpoint group.
         calls: Log of answered requests.
+        latency: Seconds added to every answer, as a network between client and Close
+            would: half before the request is handled, half before the answer leaves.
     """
 
     def __init__(
@@ -154,8 +164,14 @@ class CloseApp:
         faults: Faults | None = None,
         rate_limiter: RateLimiter | None = None,
         calls: CallLog | None = None,
+        latency: float = 0.0,
     ) -> None:
+        if latency < 0:
+            raise ValueError(f"latency must be >= 0 seconds, got {latency!r}")
         self.state = state
+        self.latency = latency
+        # Requests received and not yet answered; only the server's thread changes it.
+        self.in_flight = 0
         self.faults = faults or Faults()
         self.rate_limiter = rate_limiter or RateLimiter()
         self.calls = calls or CallLog()
@@ -181,16 +197,32 @@ class CloseApp:
         if scope["type"] != "http":
             await self._router(scope, receive, send)
             return
+        self.in_flight += 1
+        try:
+            await self._handle(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         method, path = scope["method"], scope["path"]
         query = scope.get("query_string", b"").decode("latin-1")
+        if self.latency:
+            await anyio.sleep(self.latency / 2)
+            send = _DelayedSend(send, self.latency / 2)
+        with self.state.lock:
+            generation = self.state.generation
+            self.state.advance()
+            fault = self.faults.take(method, path)
+        scope = {**scope, _GENERATION: generation}
 
         def record(status: int | None, *, fault: bool = False, limited: bool = False) -> None:
             # Called before the answer's first byte leaves, so a test that got the answer
             # always finds its call in the log.
-            self.calls.record(Call(method, path, query, status, fault=fault, rate_limited=limited))
+            call = Call(method, path, query, status, fault=fault, rate_limited=limited)
+            with self.state.lock:
+                if self.state.generation == generation:
+                    self.calls.record(call)
 
-        self.state.advance()
-        fault = self.faults.take(method, path)
         if fault is None:
             await self._serve(scope, receive, send, record)
         else:
@@ -199,7 +231,13 @@ class CloseApp:
     async def _serve(self, scope: Scope, receive: Receive, send: Send, record: _Recorder) -> None:
         """Auth, rate limit and route."""
         identity = self.state.authenticate(_header(scope, b"authorization"))
-        decision = self.rate_limiter.hit(identity or "anonymous", self._group(scope))
+        with self.state.lock:
+            current = self._current(scope)
+            if current:
+                decision = self.rate_limiter.hit(identity or "anonymous", self._group(scope))
+        if not current:
+            await _send_json(send, 503, {"error": _STALE})
+            return
         tagged = _RateLimitedSend(
             send, decision, lambda status: record(status, limited=not decision.allowed)
         )
@@ -237,6 +275,8 @@ class CloseApp:
                 body = _parse_json(raw) if has_body else None
                 incoming = Incoming(request.path_params.get("id", ""), request.query_params, body)
                 with self.state.lock:
+                    if not self._current(request.scope):
+                        return Response(_dumps({"error": _STALE}), 503, media_type=_JSON)
                     status, value = operation(self.state, incoming)
                     if isinstance(value, bytes):
                         content = value
@@ -245,11 +285,17 @@ class CloseApp:
             except APIErrorResponse as err:
                 status, content = err.status, _dumps(err.body)
             except Exception as exc:  # a bug of this server: answer 500, re-raise in check()
-                self.errors.append(exc)
+                with self.state.lock:
+                    if self._current(request.scope):
+                        self.errors.append(exc)
                 status, content = 500, _dumps({"error": f"Local server error: {exc!r}"})
             return Response(content, status, media_type=_JSON)
 
         return endpoint
+
+    def _current(self, scope: Scope) -> bool:
+        """Whether the request's test is still running (no reset since it arrived)."""
+        return bool(scope[_GENERATION] == self.state.generation)
 
     async def _http_error(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -331,6 +377,25 @@ class _RateLimitedSend:
         await self._send(message)
 
 
+class _DelayedSend:
+    """Holds the answer back `delay` seconds before its first byte leaves (the way back of
+    a network's latency)."""
+
+    def __init__(self, send: Send, delay: float) -> None:
+        self._send = send
+        self._delay = delay
+
+    @property
+    def transport(self) -> Any:
+        # `_drop` closes the connection through the server's send; keep that reachable.
+        return getattr(getattr(self._send, "__self__", None), "transport", None)
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await anyio.sleep(self._delay)
+        await self._send(message)
+
+
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope["headers"]:
         if key == name:
@@ -382,7 +447,9 @@ async def _drop(send: Send, receive: Receive, *, drain: bool = False) -> None:
     `drain`, the request body is read first: closing a socket with unread data makes the
     kernel send a reset instead of a clean close, and the client would see another error.
     """
-    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    transport = getattr(send, "transport", None) or getattr(
+        getattr(send, "__self__", None), "transport", None
+    )
     if transport is None:
         raise RuntimeError("Dropping a connection needs the app served by CloseServer (uvicorn).")
     while drain:

@@ -62,6 +62,8 @@ class CloseServer:
         max_limit: Largest `_limit` accepted; past it the answer is 400.
         max_skip: Largest `_skip` accepted (None: unlimited).
         allow_manual_activation: Whether a subscription can be set back to `active` by PUT.
+        latency: Seconds added to every answer, to model the network between a client and
+            Close (half on the way in, half on the way out): ``CloseServer(latency=0.08)``.
 
     Attributes:
         state: The in-memory data (`ServerState`): leads, contacts, sequences, ...
@@ -84,7 +86,11 @@ class CloseServer:
         max_limit: int = 100,
         max_skip: int | None = None,
         allow_manual_activation: bool = True,
+        latency: float = 0.0,
     ) -> None:
+        if isinstance(latency, bool) or not isinstance(latency, int | float) or latency < 0:
+            raise ValueError(f"latency must be a number of seconds >= 0, got {latency!r}")
+        self.latency = float(latency)
         self.state = ServerState(
             leads=leads,
             seed=seed,
@@ -150,9 +156,22 @@ class CloseServer:
             except ImportError as err:
                 raise ImportError(_INSTALL_HINT) from err
             self._app = CloseApp(
-                self.state, faults=self.faults, rate_limiter=self.rate_limits, calls=self.calls
+                self.state,
+                faults=self.faults,
+                rate_limiter=self.rate_limits,
+                calls=self.calls,
+                latency=self.latency,
             )
         return self._app
+
+    @property
+    def in_flight(self) -> int:
+        """How many requests the server is handling now: received, not yet answered.
+
+        A test can wait for a request to be in flight (to cancel it there) or for the server
+        to be idle (before reading the call log), instead of sleeping.
+        """
+        return self._app.in_flight if self._app is not None else 0
 
     # --- knobs
 
@@ -165,13 +184,19 @@ class CloseServer:
         return self.faults.add(method, path, fault, times=times)
 
     def reset(self) -> None:
-        """Forget everything tests did: data, faults, rate-limit rules and counts, calls, errors."""
-        self.state.reset()
-        self.faults.clear()
-        self.rate_limits.reset()
-        self.calls.clear()
-        if self._app is not None:
-            self._app.errors.clear()
+        """Forget everything tests did: data, faults, rate-limit rules and counts, calls, errors.
+
+        A fence, too: a request still in flight from before (a cancelled call whose answer
+        the server is still delaying) changes nothing after this, neither the data nor the
+        rate-limit counts nor the call log; it is answered 503 if it is answered at all.
+        """
+        with self.state.lock:
+            self.state.reset()
+            self.faults.clear()
+            self.rate_limits.reset()
+            self.calls.clear()
+            if self._app is not None:
+                self._app.errors.clear()
 
     def check(self) -> None:
         """Re-raise the first exception the server hit while answering (a bug to report)."""

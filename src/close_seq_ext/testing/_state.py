@@ -78,6 +78,9 @@ class ServerState:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.lock = threading.RLock()
+        # Bumped by every `reset()`: a request that began under an older generation belongs
+        # to a test that has ended, and may no longer change anything (see `CloseApp`).
+        self.generation = 0
         self.n_leads = leads
         self.seed = seed
         self.max_limit = max_limit
@@ -100,6 +103,7 @@ class ServerState:
     def reset(self) -> None:
         """Back to the state right after start: the same leads and ids, nothing else."""
         with self.lock:
+            self.generation += 1
             self.bulk_progress, self.max_limit, self.max_skip, self.allow_manual_activation = (
                 self._initial
             )
