@@ -18,7 +18,7 @@ import anyio
 import httpx
 import pytest
 
-from close_seq_ext import iter_pages, paginate, squery, wait_for_bulk_action
+from close_seq_ext import paginate, squery, wait_for_bulk_action
 from close_seq_ext.testing import BulkProgress, CloseServer, Fault
 from close_sequences import Client
 from close_sequences.api.bulk_actions import create_bulk_sequence_subscription
@@ -130,51 +130,6 @@ async def test_cancelling_paginate_while_a_page_is_held_open_frees_its_connectio
     assert await cancel_after(one_connection, walk, 0.15)
     await assert_client_still_works(one_connection)
     await calls_logged(close_server, 25 + 2)  # the creates, the held page, the check
-
-
-# --- iter_pages with lookahead
-
-
-@pytest.mark.usefixtures("sequences")
-async def test_cancelling_iter_pages_with_lookahead_at_any_point_leaves_no_task_and_no_connection(
-    one_connection: Client, close_server: CloseServer
-) -> None:
-    close_server.inject("GET", SEQUENCES, Fault.delay(SLOW_ANSWER), times=None)
-
-    async def walk() -> None:
-        pages = iter_pages(
-            list_sequences.asyncio, client=one_connection, page_size=5, prefetch=True
-        )
-        async with pages:
-            async for _ in pages:
-                await anyio.sleep(0.01)  # the caller's work while the next page is fetched
-        await anyio.sleep_forever()
-
-    await sweep(one_connection, walk)
-    await assert_client_still_works(one_connection)
-
-
-@pytest.mark.usefixtures("sequences")
-async def test_cancelling_iter_pages_while_the_lookahead_is_held_open_ends_its_task(
-    one_connection: Client, close_server: CloseServer
-) -> None:
-    lookahead_started = anyio.Event()
-
-    async def walk() -> None:
-        pages = iter_pages(
-            list_sequences.asyncio, client=one_connection, page_size=5, prefetch=True
-        )
-        async with pages:
-            async for _ in pages:
-                # The first page is in: hold the second one open, then wait in the caller.
-                close_server.inject("GET", SEQUENCES, Fault.delay(HELD))
-                lookahead_started.set()
-                await anyio.sleep_forever()
-
-    assert await cancel_after(one_connection, walk, 0.15)
-    assert lookahead_started.is_set()
-    await assert_client_still_works(one_connection)
-    await calls_logged(close_server, 25 + 3)  # the creates, both pages, the check
 
 
 # --- wait_for_bulk_action
