@@ -120,22 +120,24 @@ class _Walk(Generic[P]):
         window = self._state.next_window()
         if len(window) == 1:
             # A window of one (the first, and every one at concurrency 1) needs no task.
-            outcomes: list[P | Exception | None] = [await self._fetch_page(window[0])]
+            outcomes: dict[int, P | Exception] = {0: await self._fetch_page(window[0])}
         else:
             outcomes = await self._fetch_together(window)
-        for request, outcome in zip(window, outcomes, strict=True):
+        for index, request in enumerate(window):
+            if index not in outcomes:  # cancelled, as a page before it failed
+                return
+            outcome = outcomes[index]
             if isinstance(outcome, Exception):
                 self._error = outcome
                 self._state.finish()
-                return
-            if outcome is None:  # cancelled: a page before it failed
                 return
             batch = self._state.take(request, outcome)
             if batch is not None:
                 self._batches.append(batch)
 
-    async def _fetch_together(self, window: list[PageRequest]) -> list[P | Exception | None]:
-        outcomes: list[P | Exception | None] = [None] * len(window)
+    async def _fetch_together(self, window: list[PageRequest]) -> dict[int, P | Exception]:
+        """Each page's answer or error, by its place in `window`."""
+        outcomes: dict[int, P | Exception] = {}
         scopes = [anyio.CancelScope() for _ in window]
 
         async def fetch(index: int) -> None:
