@@ -22,8 +22,8 @@ ahead of the walk shifts every later object one place on, so the next page start
 object already seen. `paginate()` drops such repeats. A deletion shifts objects back, so
 one may be skipped; no client can prevent that with offsets.
 
-The iterators are classes rather than async generators: a generator that awaits a task
-group across a `yield` lets the group's cancel scope leak into the caller's code.
+The iterators are classes rather than async generators: a generator left by `break` stays
+suspended until the event loop finalizes it, where a class has nothing to finalize.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ MAX_PAGE_SIZE = 100
 DEFAULT_CONCURRENCY = 8
 """Pages in flight at once unless `concurrency=` says otherwise.
 
-Chosen by benchmark 8 (BENCHMARKS.md): walking 20,000 items 80 ms from Close under a 40/s
+Chosen by benchmarks 8 and 9 (BENCHMARKS.md): walking 20,000 items 80 ms from Close under a 40/s
 limit, 1 page at a time takes 3.8x what the rate allows, 4 pages 1.16x and 8 pages 1.10x;
 at 250 ms away (5,000 items), 4 pages take 3.2x and 8 pages 2.2x. From a few in flight the
 rate limit bounds the walk, and the client's gate then holds requests back, so a larger
