@@ -193,6 +193,21 @@ async def test_cancelling_with_a_window_in_flight_leaves_no_task_and_no_connecti
         await anext(walk)
 
 
+async def test_windows_meet_no_429_once_the_first_answer_told_the_limit(
+    close_server: CloseServer, client: Client
+) -> None:
+    names = seed(close_server, 40)
+    # 3 requests per 0.25 s for the list: windows of 4 and 8 pages must wait for resets.
+    # Not a timing bet: the gate counts each reset from when an answer arrived, after the
+    # server computed it, so a loaded machine only makes it wait longer than needed.
+    close_server.rate_limits.set(3, 0.25, method="GET", path=SEQUENCES, fractional_reset=True)
+    walk = paginate(list_sequences.asyncio, client=client, page_size=PAGE, concurrency=8)
+    assert await names_of(walk) == names
+    calls = close_server.calls.calls
+    assert len(calls) == 15  # windows of 1, 2, 4 and 8 pages
+    assert [call for call in calls if call.rate_limited] == []
+
+
 async def test_concurrency_is_capped_at_the_clients_connections(close_server: CloseServer) -> None:
     seed(close_server, 40)
     limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
