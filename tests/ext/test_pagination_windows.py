@@ -149,7 +149,6 @@ async def test_break_stops_after_the_window_in_hand(
     seed(close_server, 47)
     walk = paginate(list_sequences.asyncio, client=client, page_size=PAGE, concurrency=4)
     assert len(await names_of(walk, PAGE + 1)) == PAGE + 1  # breaks in the second window
-    assert close_server.in_flight == 0
     assert pages_asked(close_server) == [(0, 5), (5, 5), (10, 5)]
 
 
