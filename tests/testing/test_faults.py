@@ -135,3 +135,33 @@ def test_a_delayed_request_whose_client_left_is_logged_as_499_and_not_as_a_serve
     assert call.status_code == 499
     close_server.check()  # the client leaving is not a bug of the server
     assert close_server.state.sequences == {}
+
+
+def test_a_fault_with_a_probability_hits_about_that_share_of_requests(close_server, api):
+    rule = close_server.inject("GET", SEQUENCES, Fault.status(503), times=None, probability=0.25)
+    statuses = [api.get(SEQUENCES).status_code for _ in range(200)]
+    assert statuses.count(503) == rule.hits
+    assert 25 <= rule.hits <= 75  # 50 expected; the seeded draw is the same every run
+    assert set(statuses) == {200, 503}
+
+
+def test_the_same_seed_hits_the_same_requests(close_server, api):
+    def run() -> list[int]:
+        close_server.faults.clear()
+        close_server.inject("GET", SEQUENCES, Fault.status(503), times=None, probability=0.5)
+        return [api.get(SEQUENCES).status_code for _ in range(20)]
+
+    assert run() == run()
+
+
+def test_times_counts_the_hits_of_a_probable_fault(close_server, api):
+    rule = close_server.inject("GET", SEQUENCES, Fault.status(503), times=2, probability=0.5)
+    statuses = [api.get(SEQUENCES).status_code for _ in range(40)]
+    assert statuses.count(503) == 2
+    assert rule.remaining == 0
+
+
+@pytest.mark.parametrize("probability", [0, -0.5, 1.5, True])
+def test_a_probability_out_of_range_is_refused_naming_it(close_server, probability):
+    with pytest.raises(ValueError, match="probability"):
+        close_server.inject("GET", SEQUENCES, Fault.status(503), probability=probability)
