@@ -194,9 +194,7 @@ class CloseServer:
         >>> rule = server.inject("GET", "/api/v1/sequence/", Fault.status(503))
         >>> flaky = server.inject("GET", "*", Fault.status(502), times=None, probability=0.05)
         """
-        return self.faults.add(
-            method, path, fault, times=times, probability=probability, seed=seed
-        )
+        return self.faults.add(method, path, fault, times=times, probability=probability, seed=seed)
 
     def reset(self) -> None:
         """Forget everything tests did: data, faults, rate-limit rules and counts, calls, errors.
