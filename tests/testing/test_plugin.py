@@ -76,4 +76,3 @@ def test_plugin_imports_without_the_extra_and_start_explains(tmp_path):
         [sys.executable, "-c", WITHOUT_EXTRA], capture_output=True, text=True, check=True
     )
     assert "pip install 'close-sequences[testing]'" in result.stdout
-
