@@ -33,7 +33,7 @@ README = ROOT / "README.md"
 BLOCK = re.compile(
     r"(?:<!-- readme-test: (?P<mode>[^\n]*?) -->\n)?```(?P<lang>\w+)\n(?P<code>.*?)```", re.S
 )
-SKIPPED = {"make test", "pip install", "make generate"}
+SKIPPED = {"make test", "pip install", "make generate", "make test-repeat"}
 
 
 @dataclass

@@ -184,13 +184,26 @@ class CloseServer:
 
     # --- knobs
 
-    def inject(self, method: str, path: str, fault: Fault, *, times: int | None = 1) -> FaultRule:
+    def inject(
+        self,
+        method: str,
+        path: str,
+        fault: Fault,
+        *,
+        times: int | None = 1,
+        probability: float = 1.0,
+        seed: int | None = 0,
+    ) -> FaultRule:
         """Make the next `times` requests matching `method` and `path` hit `fault`.
+
+        With `probability` below 1, each matching request is hit with that chance, from a
+        generator seeded with `seed` (the same run, the same requests hit):
 
         >>> server = CloseServer(leads=0)
         >>> rule = server.inject("GET", "/api/v1/sequence/", Fault.status(503))
+        >>> flaky = server.inject("GET", "*", Fault.status(502), times=None, probability=0.05)
         """
-        return self.faults.add(method, path, fault, times=times)
+        return self.faults.add(method, path, fault, times=times, probability=probability, seed=seed)
 
     def reset(self) -> None:
         """Forget everything tests did: data, faults, rate-limit rules and counts, calls, errors.
