@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks import imports, memory, pagination, parsing, polling, ratelimit
+from benchmarks import distance, imports, memory, pagination, parsing, polling, ratelimit
 from benchmarks._common import ROOT, Section, server
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -32,6 +32,9 @@ class Sizes:
     tasks: int
     polls: tuple[float, ...]
     import_runs: int
+    distance: int
+    far: int
+    distance_runs: int
 
 
 FULL = Sizes(
@@ -44,6 +47,10 @@ FULL = Sizes(
     tasks=100,
     polls=(2, 5, 10, 20),
     import_runs=9,
+    distance=20_000,
+    far=5_000,
+    # Each one-at-a-time walk of 20,000 items takes 17 s: 3 runs keep the section at ~3 min.
+    distance_runs=3,
 )
 QUICK = Sizes(
     runs=1,
@@ -55,9 +62,18 @@ QUICK = Sizes(
     tasks=20,
     polls=(1,),
     import_runs=1,
+    distance=500,
+    far=200,
+    distance_runs=1,
 )
 RATE_LIMIT = 200
 BULK_RATE = 10.0  # objects per second
+# Walk at a distance: a round trip to Close from another continent, and a per-key limit;
+# then farther (a slow network, or Close slow to answer), to choose the default window by.
+DISTANCE_LATENCY = 0.08
+FAR_LATENCY = 0.25
+DISTANCE_RATE = 40
+DISTANCE_TARGET = 1.25
 
 
 def sections(sizes: Sizes, runs: int) -> list[Section]:
@@ -72,6 +88,17 @@ def sections(sizes: Sizes, runs: int) -> list[Section]:
     with server("--leads", 300, "--bulk-rate", BULK_RATE) as srv:
         done.append(polling.run(srv, BULK_RATE, list(sizes.polls), runs))
     done.append(imports.run(max(runs, sizes.import_runs)))
+    for number, size, latency, target in [
+        (8, sizes.distance, DISTANCE_LATENCY, DISTANCE_TARGET),
+        (9, sizes.far, FAR_LATENCY, None),
+    ]:
+        limited = ("--rate-limit", DISTANCE_RATE, "--latency", latency)
+        with server("--subscriptions", size, *limited) as srv:
+            walk_runs = sizes.distance_runs
+            section = distance.run(
+                srv, size, latency, DISTANCE_RATE, walk_runs, number=number, target=target
+            )
+            done.append(section)
     return sorted(done, key=lambda section: section.title)
 
 

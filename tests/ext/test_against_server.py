@@ -100,16 +100,6 @@ async def test_paginate_walks_every_item_once_across_pages(client: Client) -> No
     assert names == [f"S{number:02}" for number in range(23)]
 
 
-async def test_paginate_with_prefetch_yields_the_same_items(client: Client) -> None:
-    for number in range(12):
-        await create_sequence.asyncio(client=client, body=new_sequence(f"S{number:02}"))
-    async with paginate(
-        list_sequences.asyncio, client=client, page_size=5, prefetch=True
-    ) as sequences:
-        names = [s.name async for s in sequences]
-    assert len(names) == 12
-
-
 async def test_a_bulk_action_ending_in_error_raises_bulk_action_failed(
     client: Client, close_server: CloseServer
 ) -> None:

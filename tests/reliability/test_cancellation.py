@@ -21,7 +21,7 @@ import anyio
 import httpx
 import pytest
 
-from close_seq_ext import iter_pages, paginate, squery, wait_for_bulk_action
+from close_seq_ext import paginate, squery, wait_for_bulk_action
 from close_seq_ext.testing import BulkProgress, CloseServer, Fault
 from close_sequences import Client
 from close_sequences.api.bulk_actions import create_bulk_sequence_subscription
@@ -189,27 +189,6 @@ async def test_cancelling_paginate_in_the_callers_work_leaves_no_task_and_no_con
 ) -> None:
     walk = Walk(one_connection, close_server, pause_at=item)
     assert not await cancel_when(one_connection, walk, signalled(walk.paused))
-    await assert_client_still_works(one_connection)
-
-
-# --- iter_pages with lookahead
-
-
-@pytest.mark.usefixtures("sequences")
-async def test_cancelling_iter_pages_while_the_lookahead_is_held_open_ends_its_task(
-    one_connection: Client, close_server: CloseServer
-) -> None:
-    async def walk() -> None:
-        pages = iter_pages(
-            list_sequences.asyncio, client=one_connection, page_size=PAGE_SIZE, prefetch=True
-        )
-        async with pages:
-            async for _ in pages:
-                # The first page is in: hold the second one open, then wait in the caller.
-                close_server.inject("GET", SEQUENCES, Fault.delay(HELD))
-                await anyio.sleep_forever()
-
-    assert await cancel_when(one_connection, walk, held_at_the_server(close_server))
     await assert_client_still_works(one_connection)
 
 

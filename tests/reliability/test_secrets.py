@@ -130,14 +130,13 @@ async def every_error(server: CloseServer, client: Client, wrong: Client) -> lis
     await fail(lambda: get_sequence.asyncio("..", client=client))  # refused before sending
 
     async def walk() -> None:
-        async with paginate(
-            list_sequences.asyncio, client=client, page_size=1, prefetch=True
-        ) as items:
-            async for _ in items:
-                server.inject("GET", SEQUENCES, Fault.status(503), times=None)
+        items = paginate(list_sequences.asyncio, client=client, page_size=1, concurrency=4)
+        async for _ in items:
+            server.inject("GET", SEQUENCES, Fault.status(503), times=None)
 
     await create_sequence.asyncio(client=client, body=new_sequence())
-    await fail(walk)  # the lookahead's error, raised from the next step
+    await create_sequence.asyncio(client=client, body=new_sequence())
+    await fail(walk)  # an error from a window of pages, raised from the next step
 
     server.state.fail_next_bulk_action()
     failing = await create_bulk_sequence_subscription.asyncio(
