@@ -1,4 +1,4 @@
-"""Cancelling `paginate`, `iter_pages` with lookahead and `wait_for_bulk_action` at any point
+"""Cancelling `paginate` and `wait_for_bulk_action` at any point
 leaves no running task and no checked-out connection, under asyncio and trio.
 
 "At any point" is chosen by what the code is doing, never by a clock: before the first
@@ -148,7 +148,12 @@ class Walk:
         if self.hold_page == 1:
             self._hold_next_request()
         index = 0
-        async for _ in paginate(list_sequences.asyncio, client=self.client, page_size=PAGE_SIZE):
+        # One page at a time, so "page k" is the k-th request (windows of several pages in
+        # flight are cancelled in tests/ext/test_pagination_windows.py).
+        pages = paginate(
+            list_sequences.asyncio, client=self.client, page_size=PAGE_SIZE, concurrency=1
+        )
+        async for _ in pages:
             if index == self.pause_at:
                 await self._pause()
             index += 1
