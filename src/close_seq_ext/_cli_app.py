@@ -112,10 +112,22 @@ app.add_typer(bulk_app, name="bulk")
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON document (the API's fields), not a table.")
 ]
+
+
+def _check_limit(value: int | None) -> int | None:
+    # Our words, not typer's range check: those changed between typer releases.
+    if value is not None and value < 1:
+        raise typer.BadParameter(f"{value}: give 1 or more, or leave --limit out to list all")
+    return value
+
+
 LimitOption = Annotated[
     int | None,
     typer.Option(
-        "--limit", min=1, help="Stop after this many items (1 or more).", show_default=False
+        "--limit",
+        callback=_check_limit,
+        help="Stop after this many items (1 or more; default: all).",
+        show_default=False,
     ),
 ]
 WaitOption = Annotated[

@@ -331,5 +331,8 @@ def test_limit_below_one_is_a_usage_error_before_any_request(
         result = close_seq("sequences", "list", "--limit", value)
 
         assert result.code == 2
-        assert f"Invalid value for '--limit': {value} is not in the range x>=1" in result.stderr
+        assert (
+            f"Invalid value for '--limit': {value}: give 1 or more, or leave --limit out to "
+            "list all"
+        ) in result.stderr
     assert not server.calls.called

@@ -76,5 +76,4 @@ def test_flags_show_no_value_placeholder(close_seq: Run, command: tuple[str, ...
 def test_options_that_take_a_value_show_its_type(close_seq: Run) -> None:
     result = close_seq("sequences", "list", "--help")
 
-    assert options(result.stdout) == {"--limit": "<int range>", "--json": "", "--help": ""}
-    assert "[x>=1]" in result.stdout
+    assert options(result.stdout) == {"--limit": "<int>", "--json": "", "--help": ""}
