@@ -195,7 +195,7 @@ def test_bulk_subscribe_without_wait_prints_the_started_action(
 def test_bulk_subscribe_reads_the_query_from_a_file(
     close_seq: Run, server: CloseServer, sequence: dict[str, Any], tmp_path: Path
 ) -> None:
-    lead = next(iter(server.state.leads.values()))
+    lead = server.state.snapshot_leads()[0]
     query = {
         "type": "and",
         "queries": [
