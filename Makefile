@@ -60,8 +60,8 @@ test-repeat: $(STAMP)
 	$(PY) scripts/repeat_tests.py --runs $(RUNS) --load $(LOAD) $(REPEAT_PATHS)
 
 vendor: $(STAMP)
-	@test -n "$(DEST)" || { echo "usage: make vendor DEST=path/to/app/pkg/_vendor"; exit 2; }
-	$(PY) scripts/vendor.py "$(DEST)"
+	@test -n "$(DEST)" || { echo "usage: make vendor DEST=path/to/app/pkg/_vendor [REWRITE='pkg/app.py ...']"; exit 2; }
+	@$(PY) scripts/vendor.py "$(DEST)" $(if $(REWRITE),--rewrite $(REWRITE))
 
 # Benchmarks against raw httpx (benchmarks/): the full set rewrites BENCHMARKS.md's results
 # (about 10 minutes); the quick one runs each at tiny sizes and checks no speed, for CI.

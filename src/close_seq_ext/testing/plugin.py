@@ -23,8 +23,8 @@ server's read-only ``GET /api/v1/lead/`` and ``GET /api/v1/contact/?lead_id=...`
 
 Async tests: the fixtures are plain (the server runs in its own thread), so any async test
 plugin works. anyio's, installed with the SDK, is the one we use: mark tests
-``@pytest.mark.anyio`` to run them under asyncio (and trio, by parametrizing the
-``anyio_backend`` fixture); pytest-asyncio works as well.
+``@pytest.mark.anyio`` to run them under asyncio, and under trio too when it is installed
+(override the ``anyio_backend`` fixture to choose); pytest-asyncio works as well.
 
 Flaky networks: ``close_server.inject(method, path, fault, times=None, probability=0.1,
 seed=0)`` hits a seeded tenth of the matching requests, the same ones on every run.
