@@ -188,7 +188,11 @@ ARGUMENT_NAMES = SettingNames()
 def authorization_header(
     api_key: str | None, oauth_token: str | None, names: SettingNames = ARGUMENT_NAMES
 ) -> str:
-    """The `Authorization` header for a key or a token (or `CLOSE_API_KEY`), checked."""
+    """The `Authorization` header for a key or a token (or `CLOSE_API_KEY`), checked.
+
+    >>> authorization_header("api_1", None)
+    'Basic YXBpXzE6'
+    """
     if api_key is not None and oauth_token is not None:
         raise ValueError(f"give either {names.api_key} or {names.oauth_token}, not both")
     if oauth_token is not None:
@@ -223,7 +227,12 @@ def check_base_url(
     base_url: str, *, allow_insecure_http: bool, names: SettingNames = ARGUMENT_NAMES
 ) -> None:
     """Refuse (`ValueError`) a base URL that is not http(s), carries credentials, a query or
-    a fragment, or sends the key in clear text to another machine."""
+    a fragment, or sends the key in clear text to another machine.
+
+    >>> check_base_url("http://example.com", allow_insecure_http=False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: base_url uses plain http to 'example.com', ... or pass allow_insecure_http=True
+    """
     url = httpx.URL(base_url)
     if url.scheme not in ("http", "https"):
         raise ValueError(f"{names.base_url} must start with https:// (or http:// for this machine)")
