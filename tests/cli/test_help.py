@@ -7,6 +7,7 @@ as against the development pin, since typer's help rendering changes between rel
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -14,22 +15,24 @@ from close_seq_ext._cli_errors import ExitCode
 
 from .support import Run
 
-COMMANDS = [
-    (),
-    ("sequences", "list"),
-    ("sequences", "get"),
-    ("sequences", "create"),
-    ("sequences", "update"),
-    ("sequences", "delete"),
-    ("subscriptions", "list"),
-    ("subscriptions", "pause"),
-    ("subscriptions", "resume"),
-    ("bulk", "subscribe"),
-    ("bulk", "pause"),
-    ("bulk", "resume"),
-    ("bulk", "status"),
-    ("bulk", "list"),
-]
+
+def command_paths() -> list[tuple[str, ...]]:
+    """Every command of `close-seq`, from the app itself: a new command is checked too."""
+    import typer
+
+    from close_seq_ext._cli_app import app
+
+    # Groups by what they have: typer vendors its own click, so no isinstance check.
+    def walk(command: Any, path: tuple[str, ...]) -> list[tuple[str, ...]]:
+        found = [path]
+        for name, sub in getattr(command, "commands", {}).items():
+            found += walk(sub, (*path, name))
+        return found
+
+    return walk(typer.main.get_command(app), ())
+
+
+COMMANDS = command_paths()
 
 
 def test_help_lists_the_commands(close_seq: Run) -> None:
