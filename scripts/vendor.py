@@ -1,13 +1,16 @@
 """Copy close-sequences into another app's package, with every import made relative.
 
-    python scripts/vendor.py path/to/app/pkg/_vendor
+    python scripts/vendor.py path/to/app/pkg/_vendor [--rewrite path/to/app/pkg/module.py ...]
 
 writes `_vendor/close_sequences/` and `_vendor/close_seq_ext/` (and `_vendor/__init__.py` if
 missing). Afterwards nothing in the copy imports a top-level `close_sequences` or
 `close_seq_ext`: `from close_sequences.models import X` inside `close_seq_ext/_client.py`
 becomes `from ..close_sequences.models import X`, so the app can pin its own copy beside any
 other installed version. Only import statements are rewritten (found with `ast`, so strings
-and comments that mention the packages are left alone).
+and comments that mention the packages are left alone). `--rewrite` does the same to the
+app's own modules (`from close_seq_ext import make_client` in `pkg/app.py` becomes
+`from ._vendor.close_seq_ext import make_client`). It prints what it wrote, how to import
+the copy, and the requirements the app must install (the SDK's run-time dependencies).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import argparse
 import ast
 import shutil
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,10 +79,11 @@ def _relative_import(node: ast.Import, prefix: str) -> str:
     return "; ".join(parts)
 
 
-def vendor(destination: Path) -> None:
-    """Copy both packages under `destination` and rewrite their imports."""
+def vendor(destination: Path) -> int:
+    """Copy both packages under `destination`, rewrite their imports; the modules written."""
     destination.mkdir(parents=True, exist_ok=True)
     (destination / "__init__.py").touch()
+    written = 0
     for name, source in PACKAGES.items():
         target = destination / name
         shutil.rmtree(target, ignore_errors=True)
@@ -86,12 +91,71 @@ def vendor(destination: Path) -> None:
         for module in target.rglob("*.py"):
             text = module.read_text()
             module.write_text(rewrite_imports(text, relative_prefix(module, destination)))
+            written += 1
+    return written
+
+
+def rewrite_app_module(module: Path, destination: Path) -> bool:
+    """Point `module`'s imports of the SDK at the copy in `destination`; whether it changed.
+
+    `module` must be inside the package that holds `destination`.
+    """
+    app_package = destination.resolve().parent
+    try:
+        prefix = relative_prefix(module.resolve(), app_package) + destination.name + "."
+    except ValueError:
+        message = f"{module} is not inside {app_package}: it cannot import the copy"
+        raise SystemExit(message) from None
+    text = module.read_text()
+    rewritten = rewrite_imports(text, prefix)
+    module.write_text(rewritten)
+    return rewritten != text
+
+
+def package_path(folder: Path) -> str:
+    """The dotted name `folder` is imported as: its parents up to the first without
+    `__init__.py`.
+
+    >>> package_path(Path("/nonexistent/app/_vendor"))
+    '_vendor'
+    """
+    parts = [folder.name]
+    folder = folder.resolve().parent
+    while (folder / "__init__.py").exists():
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return ".".join(parts)
+
+
+def requirements() -> list[str]:
+    """What the copy needs installed: the distribution's run-time dependencies."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return list(project["dependencies"])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("destination", type=Path, help="a package folder inside your app")
-    vendor(parser.parse_args().destination)
+    parser.add_argument(
+        "--rewrite",
+        type=Path,
+        nargs="*",
+        default=[],
+        metavar="MODULE",
+        help="modules of your app whose SDK imports should point at the copy",
+    )
+    args = parser.parse_args()
+    written = vendor(args.destination)
+    print(f"Wrote {written} modules of {' and '.join(PACKAGES)} to {args.destination}/")
+    for module in args.rewrite:
+        changed = rewrite_app_module(module, args.destination)
+        print(f"{'Rewrote' if changed else 'No SDK imports in'} {module}")
+    package = package_path(args.destination)
+    print(f"Import the copy as {package}.close_seq_ext and {package}.close_sequences, e.g.")
+    print(f"  from {package}.close_seq_ext import make_client")
+    print("Add to your app's requirements (the SDK's run-time dependencies):")
+    for requirement in requirements():
+        print(f"  {requirement}")
     return 0
 
 

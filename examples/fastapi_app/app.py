@@ -38,6 +38,7 @@ from close_sequences.api.bulk_actions import (
     get_bulk_sequence_subscription,
 )
 from close_sequences.api.sequence_subscriptions import list_sequence_subscriptions
+from close_sequences.api.sequences import get_sequence
 from close_sequences.models import (
     BulkActionType,
     BulkSequenceSubscription,
@@ -133,14 +134,14 @@ async def get_enrollment(enrollment_id: str, client: CloseClient) -> Enrollment:
 async def list_subscribers(
     sequence_id: str, client: CloseClient, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[Subscriber]:
-    """Up to `limit` of a sequence's subscriptions."""
+    """Up to `limit` of a sequence's subscriptions; 404 for a sequence Close does not know."""
     subscriptions = paginate(
         list_sequence_subscriptions.asyncio,
         client=client,
         sequence_id=sequence_id,
         max_items=limit,
     )
-    return [
+    subscribers = [
         Subscriber(
             id=sub.id,
             contact_id=_value(sub.contact_id),
@@ -149,6 +150,11 @@ async def list_subscribers(
         )
         async for sub in subscriptions
     ]
+    if not subscribers:
+        # Close lists no subscriptions for an unknown sequence_id, as for a sequence nobody
+        # is subscribed to: only fetching the sequence tells them apart (NotFoundError: 404).
+        await get_sequence.asyncio(sequence_id, client=client)
+    return subscribers
 
 
 def _enrollment(bulk: BulkSequenceSubscription) -> Enrollment:

@@ -97,6 +97,22 @@ async def test_a_sequences_subscribers_are_listed_after_an_enrollment(
     assert {s["status"] for s in subscribers.json()} == {"active"}
 
 
+async def test_a_sequence_without_subscribers_lists_none(
+    service: httpx.AsyncClient, sequence_id: str
+) -> None:
+    answer = await service.get(f"/sequences/{sequence_id}/subscribers")
+    assert answer.status_code == 200
+    assert answer.json() == []
+
+
+async def test_the_subscribers_of_an_unknown_sequence_are_a_404(
+    service: httpx.AsyncClient,
+) -> None:
+    answer = await service.get("/sequences/seq_missing/subscribers")
+    assert answer.status_code == 404
+    assert "does not exist" in answer.json()["detail"]  # Close's own message
+
+
 async def test_an_unknown_enrollment_stays_a_404(service: httpx.AsyncClient) -> None:
     answer = await service.get("/enrollments/bulkseqsub_missing")
     assert answer.status_code == 404

@@ -50,7 +50,7 @@ from close_sequences.models import (
 from close_sequences.types import UNSET, Unset
 
 from . import squery
-from ._cli import EXIT_CODE_MEANINGS, ExitCode
+from ._cli_errors import NO_CREDENTIALS_MESSAGE, ExitCode, exit_code_table
 from ._cli_render import (
     bulk_action_detail,
     bulk_actions_table,
@@ -62,7 +62,14 @@ from ._cli_render import (
     stdout_console,
     subscriptions_table,
 )
-from ._client import DEFAULT_BASE_URL, MissingCredentialsError, make_client
+from ._client import (
+    DEFAULT_BASE_URL,
+    MissingCredentialsError,
+    SettingNames,
+    authorization_header,
+    check_base_url,
+    make_client,
+)
 from ._errors import BulkActionFailed, BulkActionTimeout
 from ._pagination import paginate
 from ._polling import wait_for_bulk_action
@@ -72,8 +79,14 @@ __all__ = ["app", "stderr_console"]
 
 T = TypeVar("T")
 
-_EPILOG = "Exit codes:\n" + "\n".join(
-    f"{int(code):>3}  {meaning}" for code, meaning in EXIT_CODE_MEANINGS.items()
+# "\b": click keeps the lines of this paragraph as they are, one code per line.
+_EPILOG = "\b\nExit codes:\n" + "\n".join(exit_code_table())
+# What the messages of `make_client`'s checks call each setting here: what a user can type.
+_OPTION_NAMES = SettingNames(
+    api_key="--api-key (CLOSE_API_KEY)",
+    oauth_token="--oauth-token (CLOSE_OAUTH_TOKEN)",
+    base_url="--base-url (CLOSE_BASE_URL)",
+    allow_insecure_http="--allow-insecure-http (CLOSE_ALLOW_INSECURE_HTTP=1)",
 )
 
 app = typer.Typer(
@@ -81,6 +94,8 @@ app = typer.Typer(
     epilog=_EPILOG,
     no_args_is_help=True,
     add_completion=False,
+    # click's plain help: typer's rich panels show a `<bool>` beside every flag since 0.28.
+    rich_markup_mode=None,
     # Pretty tracebacks print local variables, and one of them holds the API key.
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -97,9 +112,23 @@ app.add_typer(bulk_app, name="bulk")
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON document (the API's fields), not a table.")
 ]
+
+
+def _check_limit(value: int | None) -> int | None:
+    # Our words, not typer's range check: those changed between typer releases.
+    if value is not None and value < 1:
+        raise typer.BadParameter(f"{value}: give 1 or more, or leave --limit out to list all")
+    return value
+
+
 LimitOption = Annotated[
     int | None,
-    typer.Option("--limit", min=0, help="Stop after this many items.", show_default=False),
+    typer.Option(
+        "--limit",
+        callback=_check_limit,
+        help="Stop after this many items (1 or more; default: all).",
+        show_default=False,
+    ),
 ]
 WaitOption = Annotated[
     bool, typer.Option("--wait", help="Wait for the bulk action to end, with a progress bar.")
@@ -131,6 +160,7 @@ class Settings:
     timeout: float
     max_retries: int
     oauth_token: str | None = attrs.field(default=None, repr=False)  # a secret too
+    allow_insecure_http: bool = False
 
 
 def _show_version(value: bool) -> None:
@@ -168,6 +198,14 @@ def _connection(
         int,
         typer.Option(min=0, help="Retries after a 429, a gateway error or a failed connection."),
     ] = 4,
+    allow_insecure_http: Annotated[
+        bool,
+        typer.Option(
+            "--allow-insecure-http",
+            envvar="CLOSE_ALLOW_INSECURE_HTTP",
+            help="Allow a plain http:// --base-url to another machine (the key travels in clear).",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
@@ -183,6 +221,7 @@ def _connection(
         timeout=timeout,
         max_retries=max_retries,
         oauth_token=oauth_token,
+        allow_insecure_http=allow_insecure_http,
     )
 
 
@@ -195,24 +234,25 @@ def _run(ctx: typer.Context, call: Callable[[Client], Awaitable[T]]) -> T:
     oauth_token = settings.oauth_token or None
     api_key = None if oauth_token else settings.api_key or None
     if oauth_token is None and api_key is None:
-        raise MissingCredentialsError("no API key")
+        raise MissingCredentialsError(NO_CREDENTIALS_MESSAGE)
     try:
-        client = make_client(
-            api_key,
-            oauth_token=oauth_token,
-            base_url=settings.base_url,
-            timeout=settings.timeout,
-            max_retries=settings.max_retries,
+        # make_client checks these too, but its messages name Python arguments.
+        check_base_url(
+            settings.base_url,
+            allow_insecure_http=settings.allow_insecure_http,
+            names=_OPTION_NAMES,
         )
-    except ValueError as exc:  # a malformed key or an unsafe --base-url; the key is not shown
-        option = (
-            "--base-url"
-            if str(exc).startswith("base_url")
-            else "--oauth-token/CLOSE_OAUTH_TOKEN"
-            if oauth_token
-            else "--api-key/CLOSE_API_KEY"
-        )
-        raise typer.BadParameter(str(exc), param_hint=option) from None
+        authorization_header(api_key, oauth_token, names=_OPTION_NAMES)
+    except ValueError as exc:  # the message names the setting, never a credential's value
+        raise typer.BadParameter(str(exc)) from None
+    client = make_client(
+        api_key,
+        oauth_token=oauth_token,
+        base_url=settings.base_url,
+        timeout=settings.timeout,
+        max_retries=settings.max_retries,
+        allow_insecure_http=settings.allow_insecure_http,
+    )
 
     async def session() -> T:
         async with client:

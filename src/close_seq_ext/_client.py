@@ -16,6 +16,7 @@ import platform
 from collections.abc import Generator
 from typing import Any
 
+import attrs
 import httpx
 
 from close_sequences import Client
@@ -27,10 +28,14 @@ from ._transport import AsyncCloseTransport, CloseTransport
 from ._version import __version__
 
 __all__ = [
+    "ARGUMENT_NAMES",
     "DEFAULT_BASE_URL",
     "DEFAULT_LIMITS",
     "DEFAULT_TIMEOUT",
     "MissingCredentialsError",
+    "SettingNames",
+    "authorization_header",
+    "check_base_url",
     "make_client",
 ]
 
@@ -123,10 +128,10 @@ def make_client(
         async with make_client("api_...") as client:
             sequence = await get_sequence.asyncio("seq_123", client=client)
     """
-    header = _authorization(api_key, oauth_token)
+    header = authorization_header(api_key, oauth_token)
     if base_url is None:
         base_url = os.environ.get("CLOSE_BASE_URL") or DEFAULT_BASE_URL
-    _check_base_url(base_url, allow_insecure_http=allow_insecure_http)
+    check_base_url(base_url, allow_insecure_http=allow_insecure_http)
     policy = RetryPolicy(
         max_retries=max_retries,
         max_retry_wait=max_retry_wait,
@@ -162,13 +167,38 @@ def make_client(
     return client
 
 
-def _authorization(api_key: str | None, oauth_token: str | None) -> str:
+@attrs.frozen
+class SettingNames:
+    """What error messages call each setting: `make_client`'s arguments by default; the
+    command line passes its options' names, so that its messages name what a user can type.
+
+    >>> SettingNames().base_url
+    'base_url'
+    """
+
+    api_key: str = "api_key"
+    oauth_token: str = "oauth_token"
+    base_url: str = "base_url"
+    allow_insecure_http: str = "allow_insecure_http=True"
+
+
+ARGUMENT_NAMES = SettingNames()
+
+
+def authorization_header(
+    api_key: str | None, oauth_token: str | None, names: SettingNames = ARGUMENT_NAMES
+) -> str:
+    """The `Authorization` header for a key or a token (or `CLOSE_API_KEY`), checked.
+
+    >>> authorization_header("api_1", None)
+    'Basic YXBpXzE6'
+    """
     if api_key is not None and oauth_token is not None:
-        raise ValueError("give either api_key or oauth_token, not both")
+        raise ValueError(f"give either {names.api_key} or {names.oauth_token}, not both")
     if oauth_token is not None:
-        _check_credential("oauth_token", oauth_token)
+        _check_credential(names.oauth_token, oauth_token, basic=False)
         return f"Bearer {oauth_token}"
-    name = "api_key"
+    name = names.api_key
     if api_key is None:
         # An empty variable is as good as unset: `CLOSE_API_KEY= cmd` is how one unsets it.
         api_key, name = os.environ.get("CLOSE_API_KEY") or None, "CLOSE_API_KEY"
@@ -176,35 +206,46 @@ def _authorization(api_key: str | None, oauth_token: str | None) -> str:
             raise MissingCredentialsError(
                 "no Close credentials: pass api_key= or oauth_token=, or set CLOSE_API_KEY"
             )
-    _check_credential(name, api_key)
+    _check_credential(name, api_key, basic=True)
     # Close takes the key as the Basic-auth username with an empty password.
     return "Basic " + base64.b64encode(f"{api_key}:".encode()).decode("ascii")
 
 
-def _check_credential(name: str, value: str) -> None:
-    # The messages name the argument, never the value: it is a secret.
+def _check_credential(name: str, value: str, *, basic: bool) -> None:
+    # The messages name the setting, never the value: it is a secret.
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a str")
     if not value.strip():
         raise ValueError(f"{name} is empty")
     if value != value.strip() or any(c in value for c in "\r\n\x00"):
         raise ValueError(f"{name} contains whitespace or control characters")
-    if name != "oauth_token" and ":" in value:
+    if basic and ":" in value:
         raise ValueError(f"{name} contains ':', which Basic auth cannot carry in a username")
 
 
-def _check_base_url(base_url: str, *, allow_insecure_http: bool) -> None:
+def check_base_url(
+    base_url: str, *, allow_insecure_http: bool, names: SettingNames = ARGUMENT_NAMES
+) -> None:
+    """Refuse (`ValueError`) a base URL that is not http(s), carries credentials, a query or
+    a fragment, or sends the key in clear text to another machine.
+
+    >>> check_base_url("http://example.com", allow_insecure_http=False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: base_url uses plain http to 'example.com', ... or pass allow_insecure_http=True
+    """
     url = httpx.URL(base_url)
     if url.scheme not in ("http", "https"):
-        raise ValueError("base_url must start with https:// (or http:// for this machine)")
+        raise ValueError(f"{names.base_url} must start with https:// (or http:// for this machine)")
     if url.userinfo:
-        raise ValueError("base_url must not carry credentials; pass api_key= instead")
+        raise ValueError(
+            f"{names.base_url} must not carry credentials; give them as {names.api_key}"
+        )
     if url.query or url.fragment:
-        raise ValueError("base_url must not have a query or a fragment")
+        raise ValueError(f"{names.base_url} must not have a query or a fragment")
     if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
         raise ValueError(
-            f"base_url uses plain http to {url.host!r}, which would send the API key in clear "
-            "text; use https, or pass allow_insecure_http=True"
+            f"{names.base_url} uses plain http to {url.host!r}, which would send the API key in "
+            f"clear text; use https, or pass {names.allow_insecure_http}"
         )
 
 

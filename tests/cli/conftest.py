@@ -114,7 +114,7 @@ def sequence(server: CloseServer) -> dict[str, Any]:
 @pytest.fixture
 def subscriptions(server: CloseServer, sequence: dict[str, Any]) -> list[dict[str, Any]]:
     """Three contacts subscribed to `sequence`."""
-    contacts = [c for c in server.state.contacts.values() if c["emails"]][:3]
+    contacts = server.state.snapshot_contacts(with_email=True)[:3]
     return [
         server.state.create_subscription(
             {

@@ -11,16 +11,6 @@ from close_seq_ext.testing import BulkProgress, CloseServer
 from .support import ALL_LEADS, SEQUENCE_BODY, Run, bulk_subscribe_args
 
 
-def test_help_lists_the_commands_and_exit_codes(close_seq: Run) -> None:
-    result = close_seq("--help")
-
-    assert result.code == 0
-    for command in ("sequences", "subscriptions", "bulk"):
-        assert command in result.stdout
-    assert "Exit codes" in result.stdout
-    assert "10  bulk action still running" in result.stdout
-
-
 def test_sequences_list_prints_a_table(close_seq: Run, sequence: dict[str, Any]) -> None:
     result = close_seq("sequences", "list")
 
@@ -205,7 +195,7 @@ def test_bulk_subscribe_without_wait_prints_the_started_action(
 def test_bulk_subscribe_reads_the_query_from_a_file(
     close_seq: Run, server: CloseServer, sequence: dict[str, Any], tmp_path: Path
 ) -> None:
-    lead = next(iter(server.state.leads.values()))
+    lead = server.state.snapshot_leads()[0]
     query = {
         "type": "and",
         "queries": [

@@ -46,7 +46,10 @@ def test_missing_api_key_exits_3_before_any_request(close_seq: Run, server: Clos
     result = close_seq("sequences", "list", api_key=None)
 
     assert result.code == 3
-    assert result.stderr.strip() == "Error: no Close API key: set CLOSE_API_KEY (or pass --api-key)"
+    assert result.stderr.strip() == (
+        "Error: no Close credentials: set CLOSE_API_KEY or CLOSE_OAUTH_TOKEN "
+        "(or pass --api-key or --oauth-token)"
+    )
     assert not server.calls.called
 
 
@@ -54,8 +57,9 @@ def test_wrong_api_key_exits_4(close_seq: Run) -> None:
     result = close_seq("sequences", "list", api_key="api_wrong")
 
     assert result.code == 4
-    assert result.stderr.startswith("Error: authentication failed")
-    assert "401" in result.stderr
+    assert result.stderr.startswith(
+        "Error: authentication failed, check the API key (--api-key, CLOSE_API_KEY): 401"
+    )
 
 
 def test_api_key_option_is_accepted(close_seq: Run, server: CloseServer) -> None:
@@ -281,4 +285,64 @@ def test_a_wrong_oauth_token_exits_4(close_seq: Run) -> None:
     result = close_seq("sequences", "list", api_key=None, env={"CLOSE_OAUTH_TOKEN": "tok_wrong"})
 
     assert result.code == 4
+    assert result.stderr.startswith(
+        "Error: authentication failed, check the OAuth token (--oauth-token, CLOSE_OAUTH_TOKEN)"
+    )
+    assert "check the API key" not in result.stderr
     assert "tok_wrong" not in result.stdout + result.stderr
+
+
+def test_plain_http_to_another_machine_names_the_options_that_allow_it(
+    close_seq: Run, server: CloseServer
+) -> None:
+    result = close_seq("--base-url", "http://close.invalid", "sequences", "list")
+
+    assert result.code == 2
+    assert (
+        "--base-url (CLOSE_BASE_URL) uses plain http to 'close.invalid', which would send the "
+        "API key in clear text; use https, or pass --allow-insecure-http "
+        "(CLOSE_ALLOW_INSECURE_HTTP=1)"
+    ) in " ".join(result.stderr.split())
+    assert "allow_insecure_http=True" not in result.stderr
+    assert not server.calls.called
+
+
+def test_allow_insecure_http_lets_a_plain_http_url_through(
+    close_seq: Run, server: CloseServer
+) -> None:
+    # 0.0.0.0 is not a loopback address to the check, yet connecting to it reaches this
+    # machine, where the local server listens.
+    port = server.base_url.rsplit(":", 1)[1]
+    args = ("--base-url", f"http://0.0.0.0:{port}", "sequences", "list", "--json")
+
+    refused = close_seq(*args)
+    by_option = close_seq("--allow-insecure-http", *args)
+    by_variable = close_seq(*args, env={"CLOSE_ALLOW_INSECURE_HTTP": "1"})
+
+    assert refused.code == 2
+    assert (by_option.code, by_variable.code) == (0, 0)
+    assert by_option.json() == by_variable.json() == []
+    assert server.calls.call_count == 2
+
+
+def test_a_malformed_api_key_is_named_by_its_option(close_seq: Run, server: CloseServer) -> None:
+    result = close_seq("sequences", "list", api_key="api_with:colon")
+
+    assert result.code == 2
+    assert "--api-key (CLOSE_API_KEY) contains ':'" in " ".join(result.stderr.split())
+    assert "api_key contains" not in result.stderr
+    assert not server.calls.called
+
+
+def test_limit_below_one_is_a_usage_error_before_any_request(
+    close_seq: Run, server: CloseServer, sequence: dict[str, Any]
+) -> None:
+    for value in ("0", "-1"):
+        result = close_seq("sequences", "list", "--limit", value)
+
+        assert result.code == 2
+        assert (
+            f"Invalid value for '--limit': {value}: give 1 or more, or leave --limit out to "
+            "list all"
+        ) in result.stderr
+    assert not server.calls.called

@@ -65,4 +65,4 @@ def sender(**fields: Any) -> dict[str, Any]:
 
 
 def first_contact_with_email(server: CloseServer) -> dict[str, Any]:
-    return next(c for c in server.state.contacts.values() if c["emails"])
+    return server.state.snapshot_contacts(with_email=True)[0]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from close_seq_ext.testing import CloseServer
@@ -12,6 +14,8 @@ from tests.spec_support import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from vendor import rewrite_imports
+
+VENDOR = ROOT / "scripts" / "vendor.py"
 
 
 def test_an_absolute_from_import_becomes_relative() -> None:
@@ -90,11 +94,18 @@ def test_the_fastapi_example_runs_from_a_vendored_copy(
     service = tmp_path / "myservice"
     service.mkdir()
     (service / "__init__.py").touch()
+    shutil.copy(ROOT / "examples" / "fastapi_app" / "app.py", service / "app.py")
     subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "vendor.py"), str(service / "_vendor")], check=True
+        [
+            sys.executable,
+            str(VENDOR),
+            str(service / "_vendor"),
+            "--rewrite",
+            str(service / "app.py"),
+        ],
+        check=True,
+        capture_output=True,
     )
-    app_source = (ROOT / "examples" / "fastapi_app" / "app.py").read_text()
-    (service / "app.py").write_text(rewrite_imports(app_source, "._vendor."))
     result = subprocess.run(
         [sys.executable, "-c", VENDORED_SERVICE_PROBE],
         cwd=tmp_path,
@@ -106,3 +117,45 @@ def test_the_fastapi_example_runs_from_a_vendored_copy(
     status, top_level_modules = result.stdout.split("\n")[:2]
     assert status == "404"  # a real call, through the vendored SDK, to the local server
     assert top_level_modules == "[]"
+
+
+def test_it_prints_what_it_wrote_how_to_import_it_and_what_to_install(tmp_path: Path) -> None:
+    app = tmp_path / "myapp"
+    app.mkdir()
+    (app / "__init__.py").touch()
+
+    result = subprocess.run(
+        [sys.executable, str(VENDOR), str(app / "_vendor")], capture_output=True, text=True
+    )
+
+    lines = result.stdout.splitlines()
+    written = len(list((app / "_vendor").rglob("*.py"))) - 1  # not the `_vendor/__init__.py`
+    assert (
+        lines[0]
+        == f"Wrote {written} modules of close_sequences and close_seq_ext to {app}/_vendor/"
+    )
+    assert "  from myapp._vendor.close_seq_ext import make_client" in lines
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert lines[-len(dependencies) :] == [f"  {d}" for d in dependencies]
+
+
+def test_rewrite_points_the_apps_own_imports_at_the_copy(tmp_path: Path) -> None:
+    app = tmp_path / "myapp"
+    (app / "api").mkdir(parents=True)
+    for package in (app, app / "api"):
+        (package / "__init__.py").touch()
+    (app / "api" / "routes.py").write_text("from close_seq_ext import make_client\n")
+    (app / "settings.py").write_text("DEBUG = False\n")
+
+    modules = [str(app / "api" / "routes.py"), str(app / "settings.py")]
+    result = subprocess.run(
+        [sys.executable, str(VENDOR), str(app / "_vendor"), "--rewrite", *modules],
+        capture_output=True,
+        text=True,
+    )
+
+    assert (app / "api" / "routes.py").read_text() == (
+        "from .._vendor.close_seq_ext import make_client\n"
+    )
+    assert f"Rewrote {app / 'api' / 'routes.py'}" in result.stdout
+    assert f"No SDK imports in {app / 'settings.py'}" in result.stdout

@@ -3,7 +3,8 @@
 Every operation of the API is a method here that returns JSON-ready dicts or raises
 `APIErrorResponse`; the HTTP layer only parses, calls and serializes. Tests use the same
 object to arrange data and to look inside (``state.subscriptions``), always under `lock`
-(the methods take it themselves).
+(the methods take it themselves). To find leads and contacts to enroll, read copies:
+``state.snapshot_leads()`` and ``state.snapshot_contacts(with_email=True)``.
 
 >>> state = ServerState(leads=5, seed=1)
 >>> body = {"name": "Demo", "timezone": "UTC", "steps": [{"step_type": "call"}]}
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import json
 import random
 import threading
@@ -152,14 +154,18 @@ class ServerState:
 
     @property
     def leads(self) -> dict[str, Obj]:
-        """The leads by id (live). See `sequences` about changing them."""
+        """The leads by id (live), for a test that changes them; to read, `snapshot_leads()`.
+
+        A test may change what it gets here, so after it the next `reset()` generates the
+        leads again, which takes a while for thousands. See `sequences` about changing them.
+        """
         self.touch()
         self._leads_exposed = True
         return self._leads
 
     @property
     def contacts(self) -> dict[str, Obj]:
-        """The contacts by id (live). See `sequences` about changing them."""
+        """The contacts by id (live), like `leads`; to read, `snapshot_contacts()`."""
         self.touch()
         self._leads_exposed = True
         return self._contacts
@@ -185,6 +191,36 @@ class ServerState:
         """
         self.touch()
         return self._subscriptions
+
+    def snapshot_leads(self) -> list[Obj]:
+        """Copies of the leads, with their contacts, in creation order.
+
+        Reading them changes nothing, and changing them changes nothing on the server.
+
+        >>> state = ServerState(leads=3, seed=1)
+        >>> leads = state.snapshot_leads()
+        >>> len(leads), leads[0]["id"].startswith("lead_")
+        (3, True)
+        """
+        with self.lock:
+            return copy.deepcopy(list(self._leads.values()))
+
+    def snapshot_contacts(
+        self, *, lead_id: str | None = None, with_email: bool = False
+    ) -> list[Obj]:
+        """Copies of the contacts (of one lead, with `lead_id`), in creation order.
+
+        `with_email=True` keeps those with an email address: the ones a sequence can be sent
+        to, e.g. to subscribe one in a test:
+
+        >>> state = ServerState(leads=3, seed=1)
+        >>> contact = state.snapshot_contacts(with_email=True)[0]
+        >>> contact["id"].startswith("cont_"), contact["emails"][0]["email"] != ""
+        (True, True)
+        """
+        with self.lock:
+            contacts = self._contacts_of(lead_id)
+            return copy.deepcopy([c for c in contacts if c["emails"] or not with_email])
 
     def touch(self) -> None:
         """Forget cached JSON: call after changing objects through an old reference."""
@@ -656,10 +692,11 @@ class ServerState:
     ) -> tuple[list[Obj], bool]:
         """One page of contacts, optionally of one `lead_id`."""
         with self.lock:
-            contacts = list(self._contacts.values())
-            if "lead_id" in query:
-                contacts = [c for c in contacts if c["lead_id"] == query["lead_id"]]
-            return _page(contacts, skip, limit)
+            return _page(self._contacts_of(query.get("lead_id")), skip, limit)
+
+    def _contacts_of(self, lead_id: str | None) -> list[Obj]:
+        contacts = self._contacts.values()
+        return [c for c in contacts if lead_id is None or c["lead_id"] == lead_id]
 
     def get_contact(self, contact_id: str) -> Obj:
         """One contact."""

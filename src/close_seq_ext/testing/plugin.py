@@ -17,6 +17,19 @@ Example::
         client = make_client(close_server.api_key, base_url=close_server.base_url)
         ...
 
+Leads and contacts to enroll: ``close_server.state.snapshot_leads()`` and
+``close_server.state.snapshot_contacts(lead_id=None, with_email=False)`` return copies
+(reading them changes nothing); a client outside the test finds the same through the
+server's read-only ``GET /api/v1/lead/`` and ``GET /api/v1/contact/?lead_id=...``.
+
+Async tests: the fixtures are plain (the server runs in its own thread), so any async test
+plugin works. anyio's, installed with the SDK, is the one we use: mark tests
+``@pytest.mark.anyio`` to run them under asyncio, and under trio too when it is installed
+(override the ``anyio_backend`` fixture to choose); pytest-asyncio works as well.
+
+Flaky networks: ``close_server.inject(method, path, fault, times=None, probability=0.1,
+seed=0)`` hits a seeded tenth of the matching requests, the same ones on every run.
+
 This module imports nothing beyond pytest until a fixture is used, so projects without the
 `testing` extra still run pytest.
 """
