@@ -27,11 +27,12 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 import attrs
 import httpx
 
-__all__ = ["RateLimitGate", "endpoint_group"]
+__all__ = ["Gate", "RateLimitGate", "endpoint_group", "rate_limit_fields"]
 
 # Path segments that name a collection; any other segment is an object id.
 _COLLECTIONS = frozenset({"api", "v1", "sequence", "sequence_subscription", "bulk_action"})
@@ -50,6 +51,32 @@ def endpoint_group(method: str, path: str) -> str:
     """
     parts = [p if p in _COLLECTIONS or not p else "{id}" for p in path.split("/")]
     return f"{method} {'/'.join(parts)}"
+
+
+def rate_limit_fields(response: httpx.Response) -> tuple[int, float, int | None] | None:
+    """`remaining`, `reset` and `limit` (or None) from the `RateLimit` header, if it has them.
+
+    >>> header = {"RateLimit": "limit=5, remaining=0, reset=1"}
+    >>> rate_limit_fields(httpx.Response(429, headers=header))
+    (0, 1.0, 5)
+    """
+    fields = dict(_FIELD.findall(response.headers.get("ratelimit", "")))
+    if "remaining" not in fields or "reset" not in fields:
+        return None
+    limit = int(float(fields["limit"])) if "limit" in fields else None
+    return int(float(fields["remaining"])), float(fields["reset"]), limit
+
+
+class Gate(Protocol):
+    """What the transports ask of a gate: `RateLimitGate`, or the Redis one of a fleet."""
+
+    blocking: bool
+    """True when the methods wait on the network: async code calls them in a thread."""
+
+    def reserve(self, group: str) -> float: ...
+    def observe(self, group: str, response: httpx.Response) -> None: ...
+    def block(self, group: str, seconds: float) -> None: ...
+    def close(self) -> None: ...
 
 
 @attrs.define
@@ -81,6 +108,8 @@ class RateLimitGate:
     0.0
     """
 
+    blocking = False
+
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._windows: dict[str, _Window] = {}
@@ -107,19 +136,19 @@ class RateLimitGate:
 
     def observe(self, group: str, response: httpx.Response) -> None:
         """Learn the state of `group`'s limit from an answer's `RateLimit` header."""
-        fields = dict(_FIELD.findall(response.headers.get("ratelimit", "")))
-        if "remaining" not in fields or "reset" not in fields:
+        fields = rate_limit_fields(response)
+        if fields is None:
             return
-        remaining = int(float(fields["remaining"]))
+        remaining, reset, limit = fields
         now = self._clock()
-        reset_at = now + float(fields["reset"])
+        reset_at = now + reset
         with self._lock:
             window = self._windows.setdefault(group, _Window())
             window.roll(now)
             if window.ended_at is not None and reset_at <= window.ended_at + _SAME_WINDOW:
                 return  # a late answer from a window that is over
-            if "limit" in fields:
-                window.limit = int(float(fields["limit"]))
+            if limit is not None:
+                window.limit = limit
             if window.reset_at is not None and reset_at > window.reset_at + _SAME_WINDOW:
                 window.used = 0  # a later window than the gate knew of: Close's count is all
             if window.limit is not None:
@@ -142,3 +171,6 @@ class RateLimitGate:
             window = self._windows.setdefault(group, _Window())
             window.remaining = 0
             window.reset_at = self._clock() + seconds
+
+    def close(self) -> None:
+        """Nothing to release: the counts live in this process."""

@@ -6,20 +6,10 @@ import httpx
 import pytest
 
 from close_seq_ext._ratelimit import RateLimitGate, endpoint_group
+from tests.ext.fakes import FakeClock
+from tests.ext.fakes import rate_limit_answer as answer
 
 GROUP = "GET /api/v1/sequence/"
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def answer(header: str) -> httpx.Response:
-    return httpx.Response(200, headers={"RateLimit": header})
 
 
 def test_ids_in_a_path_fall_into_one_group() -> None:

@@ -1,0 +1,233 @@
+"""One rate-limit budget for a fleet: the gate's counts kept in Redis, shared by every client.
+
+Close limits each endpoint group per API key, whatever process or machine sends. With
+`make_client(rate_limit_url="redis://host:6379/0")` every client on the same key and Close
+host draws from one count in Redis: a reservation is one Lua script, atomic on the server,
+that rolls the window, takes a request or says how long to wait; what any client reads in
+Close's `RateLimit` header is folded into the same count by the same script. Times are the
+Redis server's clock, so the machines' clocks need not agree. Until the first answer of a
+group tells its limit, one request at a time goes ahead (a fleet that starts together would
+otherwise spend a whole window's worth of 429s learning it).
+
+Keys are `close-seq:rl:<hash>:<group>`, the hash taken over the Close host and the
+credential (never the credential itself), and expire a minute after their window ends.
+
+The store never makes a call to Close fail: each round trip is bounded by a short timeout
+(`_STORE_TIMEOUT`, or `socket_timeout` in the URL's query), and when the store is down,
+slow or unreachable the client falls back to its in-process gate, with one WARNING, and
+tries the store again every `_RETRY_STORE` seconds until it answers.
+
+    gate = RedisGate("redis://localhost:6379/0", namespace="...", fallback=RateLimitGate())
+    wait = gate.reserve("GET /api/v1/sequence/")
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from ._ratelimit import RateLimitGate, rate_limit_fields
+
+if TYPE_CHECKING:
+    import redis
+
+__all__ = ["RedisGate", "load_redis", "store_namespace"]
+
+logger = logging.getLogger("close_seq_ext")
+
+# Tens of milliseconds: a healthy store on the same network answers in well under one; a
+# slower one is treated as down rather than allowed to add its delay to every call.
+_STORE_TIMEOUT = 0.05
+# While the store is down, how long the in-process gate alone is used before trying again.
+_RETRY_STORE = 1.0
+
+# KEYS[1]: the group's hash. ARGV: "reserve" | "observe", remaining, reset, limit or "" |
+# "block", seconds. Returns the seconds to wait before sending (reserve), else "0", as text
+# (Redis would truncate a Lua number to an integer). Mirrors `RateLimitGate`, whose
+# docstrings explain each rule.
+_SCRIPT = """
+if redis.replicate_commands then redis.replicate_commands() end
+local UNKNOWN_WAIT, PROBE, SAME, KEEP = 0.05, 1.0, 0.25, 60
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local f = redis.call('HMGET', KEYS[1], 'limit', 'remaining', 'reset_at', 'used', 'ended_at',
+                     'probe_until')
+local limit, remaining, reset_at = tonumber(f[1]), tonumber(f[2]), tonumber(f[3])
+local used, ended_at, probe_until = tonumber(f[4]) or 0, tonumber(f[5]), tonumber(f[6])
+if reset_at and now >= reset_at then
+  ended_at, reset_at, remaining, used = reset_at, nil, limit, 0
+end
+local wait = 0
+local op = ARGV[1]
+if op == 'reserve' then
+  if limit == nil and remaining == nil then
+    if probe_until and now < probe_until then
+      wait = UNKNOWN_WAIT
+    else
+      probe_until, used = now + PROBE, used + 1
+    end
+  elseif remaining == nil or remaining > 0 then
+    if remaining then remaining = remaining - 1 end
+    used = used + 1
+  elseif reset_at == nil then
+    wait = UNKNOWN_WAIT
+  else
+    wait = reset_at - now
+  end
+elseif op == 'observe' then
+  local seen, reset = tonumber(ARGV[2]), now + tonumber(ARGV[3])
+  if ended_at and reset <= ended_at + SAME then return '0' end
+  if ARGV[4] ~= '' then limit = tonumber(ARGV[4]) end
+  if reset_at and reset > reset_at + SAME then used = 0 end
+  if limit then seen = math.min(seen, limit - used) end
+  if reset_at and remaining then
+    if reset < reset_at - SAME then return '0' end
+    if reset <= reset_at + SAME then
+      seen, reset = math.min(seen, remaining), math.min(reset, reset_at)
+    end
+  end
+  remaining, reset_at = math.max(0, seen), reset
+elseif op == 'block' then
+  remaining, reset_at = 0, now + tonumber(ARGV[2])
+end
+redis.call('DEL', KEYS[1])
+local state = {'used', used}
+for name, value in pairs({limit = limit, remaining = remaining, reset_at = reset_at,
+                          ended_at = ended_at, probe_until = probe_until}) do
+  table.insert(state, name)
+  table.insert(state, string.format('%.6f', value))
+end
+redis.call('HSET', KEYS[1], unpack(state))
+redis.call('PEXPIRE', KEYS[1], math.ceil(((reset_at or now) - now + KEEP) * 1000))
+return string.format('%.6f', wait)
+"""
+
+
+def load_redis() -> Any:
+    """The `redis` package, or an ImportError that names the extra to install."""
+    try:
+        import redis
+    except ImportError as exc:
+        raise ImportError(
+            "rate_limit_url needs the redis extra: pip install 'close-sequences[redis]'"
+        ) from exc
+    return redis
+
+
+def store_namespace(base_url: str, authorization: str) -> str:
+    """The part of every key that tells one Close account from another, without the secret.
+
+    >>> store_namespace("https://api.close.com", "Basic abc")[:8]
+    '9a7757ec'
+    """
+    digest = hashlib.sha256(f"{base_url}\n{authorization}".encode()).hexdigest()
+    return digest[:32]
+
+
+def _client(url: str) -> redis.Redis:
+    package = load_redis()
+    options = {"socket_timeout": _STORE_TIMEOUT, "socket_connect_timeout": _STORE_TIMEOUT}
+    try:
+        # Options written in the URL's query (`?socket_timeout=0.2`) win over these.
+        client: redis.Redis = package.Redis.from_url(url, **options)
+    except (ValueError, TypeError):
+        # The reason would quote the URL, and with it any password it holds.
+        raise ValueError(
+            "rate_limit_url is not a Redis URL: expected redis://[[user]:password@]host"
+            "[:port][/db], rediss://... or unix://path"
+        ) from None
+    return client
+
+
+def _where(client: redis.Redis) -> str:
+    """Host and port (or socket path) of the store, for log lines: never the password."""
+    kwargs = client.connection_pool.connection_kwargs
+    return str(kwargs.get("path") or f"{kwargs.get('host')}:{kwargs.get('port')}")
+
+
+class RedisGate:
+    """`RateLimitGate`'s interface, its counts in Redis; `fallback` serves while it is down.
+
+    Its methods block for one round trip (bounded by the store timeout): the async
+    transport runs them in a worker thread, so they work under asyncio and trio alike.
+
+    Args:
+        url: The store, e.g. `redis://host:6379/0`.
+        namespace: Tells this Close account's keys from others' (see `store_namespace`).
+        fallback: The in-process gate used while the store is unreachable.
+    """
+
+    blocking = True
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        namespace: str,
+        fallback: RateLimitGate,
+        clock: Any = time.monotonic,
+    ) -> None:
+        self._redis = _client(url)
+        self._script = self._redis.register_script(_SCRIPT)
+        self._prefix = f"close-seq:rl:{namespace}:"
+        self._fallback = fallback
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._down_until: float | None = None
+
+    def reserve(self, group: str) -> float:
+        """Take one request of `group`'s window; return 0.0, or the seconds to wait first."""
+        wait = self._run(group, "reserve")
+        return self._fallback.reserve(group) if wait is None else wait
+
+    def observe(self, group: str, response: httpx.Response) -> None:
+        """Share what an answer's `RateLimit` header says of `group`'s limit."""
+        self._fallback.observe(group, response)
+        fields = rate_limit_fields(response)
+        if fields is not None:
+            remaining, reset, limit = fields
+            self._run(group, "observe", remaining, reset, "" if limit is None else limit)
+
+    def block(self, group: str, seconds: float) -> None:
+        """Hold back `group` for `seconds` in every client: Close answered 429."""
+        self._fallback.block(group, seconds)
+        self._run(group, "block", seconds)
+
+    def close(self) -> None:
+        self._redis.close()
+
+    def _run(self, group: str, *args: str | float) -> float | None:
+        """The script's answer, or None when the store cannot be used now."""
+        with self._lock:
+            if self._down_until is not None and self._clock() < self._down_until:
+                return None
+        try:
+            answer = self._script(keys=[self._prefix + group], args=list(args))
+        except (load_redis().RedisError, OSError) as exc:
+            self._went_down(exc)
+            return None
+        self._came_back()
+        return float(answer)
+
+    def _went_down(self, exc: Exception) -> None:
+        with self._lock:
+            was_up = self._down_until is None
+            self._down_until = self._clock() + _RETRY_STORE
+        if was_up:
+            logger.warning(
+                "rate-limit store at %s failed (%s); using the in-process rate-limit gate "
+                "until it answers again",
+                _where(self._redis),
+                type(exc).__name__,
+            )
+
+    def _came_back(self) -> None:
+        with self._lock:
+            was_down, self._down_until = self._down_until is not None, None
+        if was_down:
+            logger.info("rate-limit store at %s answers again", _where(self._redis))
