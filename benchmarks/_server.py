@@ -1,6 +1,6 @@
 """The local Close server for benchmarks, seeded with large sequences, in its own process.
 
-    python -m benchmarks._server --subscriptions 50000 200000 [--rate-limit 200]
+    python -m benchmarks._server --subscriptions 50000 200000 [--rate-limit 200] [--latency 0.02]
 
 Seeds one lead whose contacts are subscribed to one sequence per `--subscriptions` size,
 through `ServerState`'s own methods (as the API would), then serves on 127.0.0.1 and prints
@@ -43,6 +43,7 @@ def main() -> None:
     parser.add_argument("--leads", type=int, default=0, help="generated leads (for bulk actions)")
     parser.add_argument("--rate-limit", type=int, help="requests per second per endpoint group")
     parser.add_argument("--bulk-rate", type=float, default=1000.0, help="bulk objects per second")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to answers")
     args = parser.parse_args()
     rate_limit = None
     if args.rate_limit:
@@ -50,7 +51,10 @@ def main() -> None:
         # client that waits as told lose up to a second per window.
         rate_limit = RateLimit(limit=args.rate_limit, window=1.0, fractional_reset=True)
     server = CloseServer(
-        leads=args.leads, rate_limit=rate_limit, bulk_progress=BulkProgress.rate(args.bulk_rate)
+        leads=args.leads,
+        rate_limit=rate_limit,
+        bulk_progress=BulkProgress.rate(args.bulk_rate),
+        latency=args.latency,
     )
     sequences = seed(server, args.subscriptions)
     with server:

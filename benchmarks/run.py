@@ -15,8 +15,9 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks import imports, memory, pagination, parsing, polling, ratelimit
+from benchmarks import fleet, imports, memory, pagination, parsing, polling, ratelimit
 from benchmarks._common import ROOT, Section, server
+from tests.redis_support import RedisServer
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
@@ -32,6 +33,8 @@ class Sizes:
     tasks: int
     polls: tuple[float, ...]
     import_runs: int
+    fleet_requests: int
+    fleet_tasks: int
 
 
 FULL = Sizes(
@@ -44,6 +47,8 @@ FULL = Sizes(
     tasks=100,
     polls=(2, 5, 10, 20),
     import_runs=9,
+    fleet_requests=400,
+    fleet_tasks=25,
 )
 QUICK = Sizes(
     runs=1,
@@ -55,9 +60,12 @@ QUICK = Sizes(
     tasks=20,
     polls=(1,),
     import_runs=1,
+    fleet_requests=40,
+    fleet_tasks=5,
 )
 RATE_LIMIT = 200
 BULK_RATE = 10.0  # objects per second
+FLEET_LIMIT, FLEET_PROCESSES, FLEET_LATENCY = 50, 4, 0.02
 
 
 def sections(sizes: Sizes, runs: int) -> list[Section]:
@@ -72,7 +80,24 @@ def sections(sizes: Sizes, runs: int) -> list[Section]:
     with server("--leads", 300, "--bulk-rate", BULK_RATE) as srv:
         done.append(polling.run(srv, BULK_RATE, list(sizes.polls), runs))
     done.append(imports.run(max(runs, sizes.import_runs)))
+    done.append(run_fleet(sizes, runs))
     return sorted(done, key=lambda section: section.title)
+
+
+def run_fleet(sizes: Sizes, runs: int) -> Section:
+    limits = ("--rate-limit", FLEET_LIMIT, "--latency", FLEET_LATENCY)
+    with server("--subscriptions", 1, *limits) as srv, RedisServer() as store:
+        flush = store.client().flushall
+        return fleet.run(
+            srv,
+            store.url,
+            flush,
+            FLEET_LIMIT,
+            FLEET_PROCESSES,
+            sizes.fleet_requests,
+            sizes.fleet_tasks,
+            runs,
+        )
 
 
 def git(*args: str) -> str:
@@ -113,7 +138,7 @@ def report(done: list[Section], runs: int, command: str, took: float, where: str
             for row in section.summary
         ]
     lines += [
-        "| 7. CI | `make bench-quick` in `.ci/run` | runs every benchmark at tiny "
+        "| 8. CI | `make bench-quick` in `.ci/run` | runs every benchmark at tiny "
         "sizes, checks no speed | keeps them working |",
         "",
     ]
