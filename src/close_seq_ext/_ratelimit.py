@@ -19,10 +19,20 @@ end are ignored, and a later window replaces it.
 Until the first answer of a group arrives nothing is known of its limit, so a first burst
 larger than the limit still meets 429s; those are retried after Close's announced wait,
 and from then on the group is paced.
+
+Other processes on the same key (a fleet without the Redis store of `_ratelimit_redis`)
+are invisible until Close refuses: a 429 although the gate let no more than the limit
+through in the window means someone else spent the rest. Then the gate takes a share of
+each window instead of all of it: after such a window, as many requests as Close granted
+it there; after a window without one that Close did not see spent, a tenth of the limit
+more (so the shares grow back as the others go quiet, much as TCP's congestion window
+does). The wake-ups at a reset are
+spread over `_JITTER` seconds, so the processes do not all return in the same instant.
 """
 
 from __future__ import annotations
 
+import random
 import re
 import threading
 import time
@@ -41,6 +51,10 @@ _FIELD = re.compile(r"\b(limit|remaining|reset)=\s*([0-9]+(?:\.[0-9]+)?)")
 _UNKNOWN_RESET_WAIT = 0.05
 # Two windows whose resets are this close (in seconds) are the same window.
 _SAME_WINDOW = 0.25
+# On a key shared with other processes: the most a wake-up at a reset is delayed, at random,
+# and how much of the limit a window without a sign of them gives back to the share.
+_JITTER = 0.05
+_SHARE_GROWTH = 0.1
 
 
 def endpoint_group(method: str, path: str) -> str:
@@ -88,13 +102,38 @@ class _Window:
     """Requests let through since this window began, as far as the gate knows."""
     ended_at: float | None = None
     """When the window before ended: answers that reset by then are late ones from it."""
+    share: float | None = None
+    """The requests this process takes of a window on a key it shares; None: all of it."""
+    crowded: bool = False
+    """Whether Close refused within the limit in this window: other processes are here."""
+    granted: int = 0
+    """Answers that were not 429s in this window."""
+    spent: bool = False
+    """Whether an answer of this window said Close had none left."""
 
     def roll(self, now: float) -> None:
         """Start a new window if this one's reset has passed."""
         if self.reset_at is not None and now >= self.reset_at:
             # Count against the new window until an answer says more.
             self.ended_at, self.reset_at = self.reset_at, None
-            self.remaining, self.used = self.limit, 0
+            if self.crowded:
+                self.share = float(max(1, self.granted))
+            elif self.share is not None and self.limit is not None and not self.spent:
+                grown = self.share + _SHARE_GROWTH * self.limit
+                self.share = grown if grown < self.limit else None
+            self.crowded, self.spent, self.used, self.granted = False, False, 0, 0
+            self.remaining = self.limit if self.share is None else max(1, int(self.share))
+
+    def wait_for_reset(self, now: float) -> float:
+        assert self.reset_at is not None
+        spread = 0.0 if self.share is None else random.uniform(0, _JITTER)
+        return self.reset_at - now + spread
+
+    def refused(self) -> None:
+        """Close answered 429: if the gate kept within the limit, others share the key."""
+        # Not so after a first burst sent before the limit was known.
+        if self.limit is not None and self.used <= self.limit:
+            self.crowded = True
 
 
 class RateLimitGate:
@@ -132,7 +171,7 @@ class RateLimitGate:
                 return 0.0
             if window.reset_at is None:
                 return _UNKNOWN_RESET_WAIT
-            return window.reset_at - now
+            return window.wait_for_reset(now)
 
     def observe(self, group: str, response: httpx.Response) -> None:
         """Learn the state of `group`'s limit from an answer's `RateLimit` header."""
@@ -145,6 +184,8 @@ class RateLimitGate:
         with self._lock:
             window = self._windows.setdefault(group, _Window())
             window.roll(now)
+            window.granted += response.status_code != 429
+            window.spent = window.spent or remaining == 0
             if window.ended_at is not None and reset_at <= window.ended_at + _SAME_WINDOW:
                 return  # a late answer from a window that is over
             if limit is not None:
@@ -153,6 +194,8 @@ class RateLimitGate:
                 window.used = 0  # a later window than the gate knew of: Close's count is all
             if window.limit is not None:
                 remaining = min(remaining, window.limit - window.used)
+            if window.share is not None:
+                remaining = min(remaining, int(window.share) - window.used)
             if window.reset_at is not None and window.remaining is not None:
                 if reset_at < window.reset_at - _SAME_WINDOW:
                     return  # a late answer from a window that is over
@@ -169,6 +212,7 @@ class RateLimitGate:
         """Hold back `group` for `seconds`: Close answered 429 and asked for that wait."""
         with self._lock:
             window = self._windows.setdefault(group, _Window())
+            window.refused()
             window.remaining = 0
             window.reset_at = self._clock() + seconds
 
