@@ -21,13 +21,14 @@ larger than the limit still meets 429s; those are retried after Close's announce
 and from then on the group is paced.
 
 Other processes on the same key (a fleet without the Redis store of `_ratelimit_redis`)
-are invisible until Close refuses: a 429 although the gate let no more than the limit
-through in the window means someone else spent the rest. Then the gate takes a share of
-each window instead of all of it: after such a window, as many requests as Close granted
-it there; after a window without one that Close did not see spent, a tenth of the limit
-more (so the shares grow back as the others go quiet, much as TCP's congestion window
-does). The wake-ups at a reset are
-spread over `_JITTER` seconds, so the processes do not all return in the same instant.
+are invisible until Close refuses: 429s although the gate let no more than the limit
+through in the window mean someone else spent the rest (one or two alone can be requests
+of the last window that Close counted in this one, so it takes a tenth of the limit, at
+least 2). Then the gate takes a share of each window instead of all of it: after such a
+window, as many requests as Close granted it there; after a window without one that Close
+did not see spent, a tenth of the limit more (so the shares grow back as the others go
+quiet, much as TCP's congestion window does). The wake-ups at a reset are spread over
+`_JITTER` seconds, so the processes do not all return in the same instant.
 """
 
 from __future__ import annotations
@@ -104,8 +105,8 @@ class _Window:
     """When the window before ended: answers that reset by then are late ones from it."""
     share: float | None = None
     """The requests this process takes of a window on a key it shares; None: all of it."""
-    crowded: bool = False
-    """Whether Close refused within the limit in this window: other processes are here."""
+    refusals: int = 0
+    """429s in this window while the gate kept within the limit."""
     granted: int = 0
     """Answers that were not 429s in this window."""
     spent: bool = False
@@ -116,12 +117,13 @@ class _Window:
         if self.reset_at is not None and now >= self.reset_at:
             # Count against the new window until an answer says more.
             self.ended_at, self.reset_at = self.reset_at, None
-            if self.crowded:
+            if self.refusals >= max(2, self.limit // 10 if self.limit else 0):
+                # Other processes spent the window: take what Close granted this one.
                 self.share = float(max(1, self.granted))
             elif self.share is not None and self.limit is not None and not self.spent:
                 grown = self.share + _SHARE_GROWTH * self.limit
                 self.share = grown if grown < self.limit else None
-            self.crowded, self.spent, self.used, self.granted = False, False, 0, 0
+            self.refusals, self.spent, self.used, self.granted = 0, False, 0, 0
             self.remaining = self.limit if self.share is None else max(1, int(self.share))
 
     def wait_for_reset(self, now: float) -> float:
@@ -130,10 +132,10 @@ class _Window:
         return self.reset_at - now + spread
 
     def refused(self) -> None:
-        """Close answered 429: if the gate kept within the limit, others share the key."""
+        """Close answered 429: if the gate kept within the limit, others may share the key."""
         # Not so after a first burst sent before the limit was known.
         if self.limit is not None and self.used <= self.limit:
-            self.crowded = True
+            self.refusals += 1
 
 
 class RateLimitGate:

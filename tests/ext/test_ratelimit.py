@@ -132,11 +132,12 @@ def test_the_earliest_reset_of_a_window_is_kept() -> None:
 
 
 def crowded_gate(clock: FakeClock) -> RateLimitGate:
-    """A gate that got 3 answers in a window, then a 429 although it kept within the limit."""
+    """A gate that got 3 answers in a window, then 429s although it kept within the limit."""
     gate = RateLimitGate(clock)
     for remaining in (6, 5, 4):
         gate.reserve(GROUP)
         gate.observe(GROUP, answer(f"limit=10, remaining={remaining}, reset=1"))
+    gate.block(GROUP, 1.0)
     gate.block(GROUP, 1.0)
     clock.now += 1.0
     return gate
@@ -152,6 +153,17 @@ def granted_now(gate: RateLimitGate) -> int:
 
 def test_after_a_429_within_the_limit_a_window_takes_what_close_granted_it() -> None:
     assert granted_now(crowded_gate(FakeClock())) == 3
+
+
+def test_a_single_429_within_the_limit_does_not_make_the_key_shared() -> None:
+    # Alone on its key, a client meets one when Close counts a late request of the last
+    # window in the new one.
+    clock = FakeClock()
+    gate = RateLimitGate(clock)
+    gate.observe(GROUP, answer("limit=10, remaining=0, reset=1"))
+    gate.block(GROUP, 1.0)
+    clock.now += 1.0
+    assert granted_now(gate) == 10
 
 
 def test_a_first_burst_past_an_unknown_limit_does_not_make_the_key_shared() -> None:
