@@ -83,15 +83,20 @@ def rate_limit_fields(response: httpx.Response) -> tuple[int, float, int | None]
 
 
 class Gate(Protocol):
-    """What the transports ask of a gate: `RateLimitGate`, or the Redis one of a fleet."""
+    """What the transports ask of a gate: `RateLimitGate`, or the Redis one of a fleet.
 
-    blocking: bool
-    """True when the methods wait on the network: async code calls them in a thread."""
+    The sync methods serve sync clients, the `a`-prefixed twins async ones (the Redis gate
+    waits on the network there).
+    """
 
     def reserve(self, group: str) -> float: ...
     def observe(self, group: str, response: httpx.Response) -> None: ...
     def block(self, group: str, seconds: float) -> None: ...
     def close(self) -> None: ...
+    async def areserve(self, group: str) -> float: ...
+    async def aobserve(self, group: str, response: httpx.Response) -> None: ...
+    async def ablock(self, group: str, seconds: float) -> None: ...
+    async def aclose(self) -> None: ...
 
 
 @attrs.define
@@ -148,8 +153,6 @@ class RateLimitGate:
     >>> gate.reserve("GET /api/v1/sequence/")
     0.0
     """
-
-    blocking = False
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -220,3 +223,16 @@ class RateLimitGate:
 
     def close(self) -> None:
         """Nothing to release: the counts live in this process."""
+
+    # The async twins: nothing here waits, so they only call the sync methods.
+    async def areserve(self, group: str) -> float:
+        return self.reserve(group)
+
+    async def aobserve(self, group: str, response: httpx.Response) -> None:
+        self.observe(group, response)
+
+    async def ablock(self, group: str, seconds: float) -> None:
+        self.block(group, seconds)
+
+    async def aclose(self) -> None:
+        self.close()

@@ -13,9 +13,12 @@ Keys are `close-seq:rl:<hash>:<group>`, the hash taken over the Close host and t
 credential (never the credential itself), and expire a minute after their window ends.
 
 The store never makes a call to Close fail: each round trip is bounded by a short timeout
-(`_STORE_TIMEOUT`, or `socket_timeout` in the URL's query), and when the store is down,
-slow or unreachable the client falls back to its in-process gate, with one WARNING, and
-tries the store again every `_RETRY_STORE` seconds until it answers.
+(`_STORE_TIMEOUT`, or `socket_timeout` in the URL's query). A reservation that timed out
+is asked again after `_ASK_AGAIN` seconds (a loaded store or client machine misses a
+deadline now and then; sending without the store's word could meet a 429). When the store
+is down (refused, unreachable, or `_SLOW_IN_A_ROW` timeouts in a row) the client falls back
+to its in-process gate, with one WARNING, and tries the store again every `_RETRY_STORE`
+seconds until it answers.
 
     gate = RedisGate("redis://localhost:6379/0", namespace="...", fallback=RateLimitGate())
     wait = gate.reserve("GET /api/v1/sequence/")
@@ -23,12 +26,14 @@ tries the store again every `_RETRY_STORE` seconds until it answers.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+import anyio
 import httpx
 
 from ._ratelimit import RateLimitGate, rate_limit_fields
@@ -45,6 +50,9 @@ logger = logging.getLogger("close_seq_ext")
 _STORE_TIMEOUT = 0.05
 # While the store is down, how long the in-process gate alone is used before trying again.
 _RETRY_STORE = 1.0
+# Timeouts in a row that make a slow store count as down; the wait before asking again.
+_SLOW_IN_A_ROW = 3
+_ASK_AGAIN = 0.01
 
 # KEYS[1]: the group's hash. ARGV: "reserve" | "observe", remaining, reset, limit or "" |
 # "block", seconds. Returns the seconds to wait before sending (reserve), else "0", as text
@@ -112,6 +120,7 @@ def load_redis() -> Any:
     """The `redis` package, or an ImportError that names the extra to install."""
     try:
         import redis
+        import redis.asyncio
     except ImportError as exc:
         raise ImportError(
             "rate_limit_url needs the redis extra: pip install 'close-sequences[redis]'"
@@ -129,19 +138,35 @@ def store_namespace(base_url: str, authorization: str) -> str:
     return digest[:32]
 
 
-def _client(url: str) -> redis.Redis:
-    package = load_redis()
+def _client(url: str, redis_class: Any) -> Any:
+    """`redis_class.from_url(url)` with the store's timeouts; a ValueError hides the URL."""
     options = {"socket_timeout": _STORE_TIMEOUT, "socket_connect_timeout": _STORE_TIMEOUT}
     try:
         # Options written in the URL's query (`?socket_timeout=0.2`) win over these.
-        client: redis.Redis = package.Redis.from_url(url, **options)
+        return redis_class.from_url(url, **options)
     except (ValueError, TypeError):
         # The reason would quote the URL, and with it any password it holds.
         raise ValueError(
             "rate_limit_url is not a Redis URL: expected redis://[[user]:password@]host"
             "[:port][/db], rediss://... or unix://path"
         ) from None
-    return client
+
+
+def _observation(response: httpx.Response) -> tuple[int, float, int | str] | None:
+    """The script's arguments for what `response` says of its group's limit, if anything."""
+    fields = rate_limit_fields(response)
+    if fields is None:
+        return None
+    remaining, reset, limit = fields
+    return remaining, reset, "" if limit is None else limit
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """The asyncio event loop running this code; None under trio."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _where(client: redis.Redis) -> str:
@@ -153,16 +178,15 @@ def _where(client: redis.Redis) -> str:
 class RedisGate:
     """`RateLimitGate`'s interface, its counts in Redis; `fallback` serves while it is down.
 
-    Its methods block for one round trip (bounded by the store timeout): the async
-    transport runs them in a worker thread, so they work under asyncio and trio alike.
+    Each method makes one round trip to the store, bounded by the store timeout. The sync
+    ones serve sync clients; the `a`-prefixed ones use redis-py's asyncio client under
+    asyncio, and the sync client in a worker thread under trio (redis-py has no trio client).
 
     Args:
         url: The store, e.g. `redis://host:6379/0`.
         namespace: Tells this Close account's keys from others' (see `store_namespace`).
         fallback: The in-process gate used while the store is unreachable.
     """
-
-    blocking = True
 
     def __init__(
         self,
@@ -172,26 +196,29 @@ class RedisGate:
         fallback: RateLimitGate,
         clock: Any = time.monotonic,
     ) -> None:
-        self._redis = _client(url)
+        self._url = url
+        self._redis: redis.Redis = _client(url, load_redis().Redis)
         self._script = self._redis.register_script(_SCRIPT)
+        # redis-py's asyncio connections belong to one event loop: (loop, client, script).
+        self._async: tuple[asyncio.AbstractEventLoop, Any, Any] | None = None
         self._prefix = f"close-seq:rl:{namespace}:"
         self._fallback = fallback
         self._clock = clock
         self._lock = threading.Lock()
         self._down_until: float | None = None
+        self._slow = 0
 
     def reserve(self, group: str) -> float:
         """Take one request of `group`'s window; return 0.0, or the seconds to wait first."""
         wait = self._run(group, "reserve")
-        return self._fallback.reserve(group) if wait is None else wait
+        return self._without_store(group) if wait is None else wait
 
     def observe(self, group: str, response: httpx.Response) -> None:
         """Share what an answer's `RateLimit` header says of `group`'s limit."""
         self._fallback.observe(group, response)
-        fields = rate_limit_fields(response)
-        if fields is not None:
-            remaining, reset, limit = fields
-            self._run(group, "observe", remaining, reset, "" if limit is None else limit)
+        args = _observation(response)
+        if args is not None:
+            self._run(group, "observe", *args)
 
     def block(self, group: str, seconds: float) -> None:
         """Hold back `group` for `seconds` in every client: Close answered 429."""
@@ -201,21 +228,70 @@ class RedisGate:
     def close(self) -> None:
         self._redis.close()
 
+    async def areserve(self, group: str) -> float:
+        wait = await self._arun(group, "reserve")
+        return self._without_store(group) if wait is None else wait
+
+    def _without_store(self, group: str) -> float:
+        """The wait when the store did not answer: the in-process gate's, once it is down."""
+        return _ASK_AGAIN if self._usable() else self._fallback.reserve(group)
+
+    async def aobserve(self, group: str, response: httpx.Response) -> None:
+        self._fallback.observe(group, response)
+        args = _observation(response)
+        if args is not None:
+            await self._arun(group, "observe", *args)
+
+    async def ablock(self, group: str, seconds: float) -> None:
+        self._fallback.block(group, seconds)
+        await self._arun(group, "block", seconds)
+
+    async def aclose(self) -> None:
+        if self._async is not None and self._async[0] is _running_loop():
+            await self._async[1].aclose()
+        self._async = None
+        self._redis.close()
+
     def _run(self, group: str, *args: str | float) -> float | None:
         """The script's answer, or None when the store cannot be used now."""
-        with self._lock:
-            if self._down_until is not None and self._clock() < self._down_until:
-                return None
+        if not self._usable():
+            return None
         try:
             answer = self._script(keys=[self._prefix + group], args=list(args))
         except (load_redis().RedisError, OSError) as exc:
-            self._went_down(exc)
+            self._failed(exc)
             return None
         self._came_back()
         return float(answer)
 
-    def _went_down(self, exc: Exception) -> None:
+    async def _arun(self, group: str, *args: str | float) -> float | None:
+        """`_run` for async code."""
+        if not self._usable():
+            return None
+        loop = _running_loop()
+        if loop is None:  # trio
+            return await anyio.to_thread.run_sync(self._run, group, *args)
+        if self._async is None or self._async[0] is not loop:
+            client = _client(self._url, load_redis().asyncio.Redis)
+            self._async = (loop, client, client.register_script(_SCRIPT))
+        try:
+            answer = await self._async[2](keys=[self._prefix + group], args=list(args))
+        except (load_redis().RedisError, OSError) as exc:  # TimeoutError is an OSError
+            self._failed(exc)
+            return None
+        self._came_back()
+        return float(answer)
+
+    def _usable(self) -> bool:
         with self._lock:
+            return self._down_until is None or self._clock() >= self._down_until
+
+    def _failed(self, exc: Exception) -> None:
+        with self._lock:
+            slow = isinstance(exc, TimeoutError | load_redis().TimeoutError)
+            self._slow = self._slow + 1 if slow else _SLOW_IN_A_ROW
+            if self._slow < _SLOW_IN_A_ROW:
+                return
             was_up = self._down_until is None
             self._down_until = self._clock() + _RETRY_STORE
         if was_up:
@@ -228,6 +304,6 @@ class RedisGate:
 
     def _came_back(self) -> None:
         with self._lock:
-            was_down, self._down_until = self._down_until is not None, None
+            was_down, self._down_until, self._slow = self._down_until is not None, None, 0
         if was_down:
             logger.info("rate-limit store at %s answers again", _where(self._redis))

@@ -18,8 +18,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import anyio
 import httpx
@@ -36,7 +36,6 @@ from ._retry import RetryPolicy, retry_after, retryable_error, retryable_status
 __all__ = ["AsyncCloseTransport", "CloseTransport"]
 
 logger = logging.getLogger("close_seq_ext")
-_T = TypeVar("_T")
 # Each 429 spends at least this much of the call's `max_retry_wait`, so a server that keeps
 # refusing with "wait 0" ends in `RateLimitError` instead of being asked forever.
 _MIN_RATE_LIMIT_CHARGE = 0.25
@@ -216,7 +215,7 @@ class AsyncCloseTransport(httpx.AsyncBaseTransport):
         attempts = _Attempts(request, self._policy)
         while True:
             # A slot freed by the window's reset may be taken by another task: ask again.
-            while (hold := await self._ask(self._gate.reserve, group)) > 0:  # noqa: ASYNC110
+            while (hold := await self._gate.areserve(group)) > 0:  # noqa: ASYNC110
                 await anyio.sleep(hold)
             with _mapped_errors(request):
                 try:
@@ -227,23 +226,16 @@ class AsyncCloseTransport(httpx.AsyncBaseTransport):
                         raise
                     await anyio.sleep(delay)
                     continue
-            await self._ask(self._gate.observe, group, response)
+            await self._gate.aobserve(group, response)
             if response.is_success:
                 return response
             delay = attempts.wait_after_response(response)
             if delay is None:
                 raise _final_error(response)
             if response.status_code == 429:
-                await self._ask(self._gate.block, group, delay)
+                await self._gate.ablock(group, delay)
             else:
                 await anyio.sleep(delay)
-
-    async def _ask(self, method: Callable[..., _T], *args: Any) -> _T:
-        """Call a gate's method; one that waits on the network (the fleet's store) runs in a
-        worker thread, which works under asyncio and trio alike."""
-        if self._gate.blocking:
-            return await anyio.to_thread.run_sync(method, *args)
-        return method(*args)
 
     async def _send(self, request: httpx.Request) -> CloseResponse:
         if self._slots is None:
@@ -281,7 +273,7 @@ class AsyncCloseTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
-        self._gate.close()
+        await self._gate.aclose()
 
 
 class CloseTransport(httpx.BaseTransport):
