@@ -49,9 +49,9 @@ __all__ = ["Gate", "RateLimitGate", "endpoint_group", "rate_limit_fields"]
 _COLLECTIONS = frozenset({"api", "v1", "sequence", "sequence_subscription", "bulk_action"})
 _FIELD = re.compile(r"\b(limit|remaining|reset)=\s*([0-9]+(?:\.[0-9]+)?)")
 # Without a known reset, a group that ran out waits this long for an answer to tell more.
-_UNKNOWN_RESET_WAIT = 0.05
+UNKNOWN_RESET_WAIT = 0.05
 # Two windows whose resets are this close (in seconds) are the same window.
-_SAME_WINDOW = 0.25
+SAME_WINDOW = 0.25
 # On a key shared with other processes: the most a wake-up at a reset is delayed, at random,
 # and how much of the limit a window without a sign of them gives back to the share.
 _JITTER = 0.05
@@ -175,7 +175,7 @@ class RateLimitGate:
                 window.used += 1
                 return 0.0
             if window.reset_at is None:
-                return _UNKNOWN_RESET_WAIT
+                return UNKNOWN_RESET_WAIT
             return window.wait_for_reset(now)
 
     def observe(self, group: str, response: httpx.Response) -> None:
@@ -191,20 +191,20 @@ class RateLimitGate:
             window.roll(now)
             window.granted += response.status_code != 429
             window.spent = window.spent or remaining == 0
-            if window.ended_at is not None and reset_at <= window.ended_at + _SAME_WINDOW:
+            if window.ended_at is not None and reset_at <= window.ended_at + SAME_WINDOW:
                 return  # a late answer from a window that is over
             if limit is not None:
                 window.limit = limit
-            if window.reset_at is not None and reset_at > window.reset_at + _SAME_WINDOW:
+            if window.reset_at is not None and reset_at > window.reset_at + SAME_WINDOW:
                 window.used = 0  # a later window than the gate knew of: Close's count is all
             if window.limit is not None:
                 remaining = min(remaining, window.limit - window.used)
             if window.share is not None:
                 remaining = min(remaining, int(window.share) - window.used)
             if window.reset_at is not None and window.remaining is not None:
-                if reset_at < window.reset_at - _SAME_WINDOW:
+                if reset_at < window.reset_at - SAME_WINDOW:
                     return  # a late answer from a window that is over
-                if reset_at <= window.reset_at + _SAME_WINDOW:
+                if reset_at <= window.reset_at + SAME_WINDOW:
                     remaining = min(remaining, window.remaining)
                     # Each answer's reset, counted from when it arrived, ends the window a
                     # little late (by how long it took to come back); the earliest is the

@@ -91,6 +91,20 @@ def test_until_the_limit_is_known_one_request_goes_at_a_time(redis_server: Redis
     assert second.reserve(GROUP) == 0.0
 
 
+def test_an_answer_that_tells_the_store_nothing_new_costs_no_round_trip(
+    redis_server: RedisServer,
+) -> None:
+    store = redis_server.client()
+    fleet_gate = gate(redis_server.url)
+    fleet_gate.observe(GROUP, rate_limit_answer("limit=10, remaining=8, reset=30"))
+    fleet_gate.reserve(GROUP)  # the store says: 7 left, reset in 30 s
+    before = store.info("commandstats")["cmdstat_evalsha"]["calls"]
+    fleet_gate.observe(GROUP, rate_limit_answer("limit=10, remaining=7, reset=30"))
+    assert store.info("commandstats")["cmdstat_evalsha"]["calls"] == before
+    fleet_gate.observe(GROUP, rate_limit_answer("limit=10, remaining=2, reset=30"))  # others
+    assert store.info("commandstats")["cmdstat_evalsha"]["calls"] == before + 1
+
+
 def test_a_429_in_one_process_holds_back_all(redis_server: RedisServer) -> None:
     first, second = gate(redis_server.url), gate(redis_server.url)
     first.block(GROUP, 20.0)
