@@ -16,7 +16,7 @@ The store never makes a call to Close fail: each round trip is bounded by a shor
 (`_STORE_TIMEOUT`, or `socket_timeout` in the URL's query). A reservation that timed out
 is asked again after `_ASK_AGAIN` seconds (a loaded store or client machine misses a
 deadline now and then; sending without the store's word could meet a 429). When the store
-is down (refused, unreachable, or `_SLOW_IN_A_ROW` timeouts in a row) the client falls back
+is down (refused, unreachable, or timing out for `_SLOW_FOR` seconds) the client falls back
 to its in-process gate, with one WARNING, and tries the store again every `_RETRY_STORE`
 seconds until it answers.
 
@@ -51,8 +51,10 @@ logger = logging.getLogger("close_seq_ext")
 _STORE_TIMEOUT = 0.05
 # While the store is down, how long the in-process gate alone is used before trying again.
 _RETRY_STORE = 1.0
-# Timeouts in a row that make a slow store count as down; the wait before asking again.
-_SLOW_IN_A_ROW = 3
+# How long a store that only times out is asked again before it counts as down (a frozen
+# client process makes all its round trips miss their deadlines at once: a count of
+# timeouts would call the store down after one stall); the wait before asking again.
+_SLOW_FOR = 0.25
 _ASK_AGAIN = 0.01
 
 # KEYS[1]: the group's hash. ARGV: "reserve" | "observe", remaining, reset, limit or "" |
@@ -199,7 +201,7 @@ class RedisGate:
         self._clock = clock
         self._lock = threading.Lock()
         self._down_until: float | None = None
-        self._slow = 0
+        self._slow_since: float | None = None
         # Per group, the requests left and the local time of the reset, as the store last said.
         self._known: dict[str, tuple[float, float]] = {}
 
@@ -307,12 +309,14 @@ class RedisGate:
 
     def _failed(self, exc: Exception) -> None:
         with self._lock:
-            slow = isinstance(exc, TimeoutError | load_redis().TimeoutError)
-            self._slow = self._slow + 1 if slow else _SLOW_IN_A_ROW
-            if self._slow < _SLOW_IN_A_ROW:
-                return
+            now = self._clock()
+            if isinstance(exc, TimeoutError | load_redis().TimeoutError):
+                if self._slow_since is None:
+                    self._slow_since = now
+                if now - self._slow_since < _SLOW_FOR:
+                    return
             was_up = self._down_until is None
-            self._down_until = self._clock() + _RETRY_STORE
+            self._down_until = now + _RETRY_STORE
         if was_up:
             logger.warning(
                 "rate-limit store at %s failed (%s); using the in-process rate-limit gate "
@@ -323,6 +327,7 @@ class RedisGate:
 
     def _came_back(self) -> None:
         with self._lock:
-            was_down, self._down_until, self._slow = self._down_until is not None, None, 0
+            was_down = self._down_until is not None
+            self._down_until = self._slow_since = None
         if was_down:
             logger.info("rate-limit store at %s answers again", _where(self._redis))
