@@ -73,12 +73,15 @@ async def burst(
                 errors.append(repr(exc))
 
     async with client:
-        started, cpu = time.perf_counter(), time.process_time()
+        began, started, cpu = time.time(), time.perf_counter(), time.process_time()
         async with anyio.create_task_group() as group:
             for index in range(tasks):
                 group.start_soon(worker, requests // tasks + (index < requests % tasks))
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     return {
+        # Wall-clock times of the first request and the last answer, to line up processes.
+        "began": began,
+        "finished": began + elapsed,
         "elapsed": elapsed,
         "cpu": cpu,
         "ok": transport.statuses[200],
