@@ -75,8 +75,8 @@ def sections(sizes: Sizes, runs: int) -> list[Section]:
         done.append(pagination.run(srv, sizes.walk, max(runs, sizes.walk_runs)))
         done.append(memory.run(srv, sizes.memory_walk, runs))
     done.append(parsing.run(runs, sizes.parse_pages))
-    with server("--subscriptions", 1, "--rate-limit", RATE_LIMIT) as srv:
-        done.append(ratelimit.run(srv, RATE_LIMIT, sizes.requests, sizes.tasks, runs))
+    with server("--subscriptions", 1, "--rate-limit", RATE_LIMIT) as srv, RedisServer() as store:
+        done.append(ratelimit.run(srv, store.url, RATE_LIMIT, sizes.requests, sizes.tasks, runs))
     with server("--leads", 300, "--bulk-rate", BULK_RATE) as srv:
         done.append(polling.run(srv, BULK_RATE, list(sizes.polls), runs))
     done.append(imports.run(max(runs, sizes.import_runs)))
