@@ -4,7 +4,9 @@ Close limits each endpoint group per API key, whatever process or machine sends.
 `make_client(rate_limit_url="redis://host:6379/0")` every client on the same key and Close
 host draws from one count in Redis: a reservation is one Lua script, atomic on the server,
 that rolls the window, takes a request or says how long to wait; what any client reads in
-Close's `RateLimit` header is folded into the same count by the same script. Times are the
+Close's `RateLimit` header is folded into the same count by the same script (an answer that
+says nothing the store did not already know costs no round trip, so a request usually
+costs one). Times are the
 Redis server's clock, so the machines' clocks need not agree. Until the first answer of a
 group tells its limit, one request at a time goes ahead (a fleet that starts together would
 otherwise spend a whole window's worth of 429s learning it).
@@ -32,6 +34,7 @@ import logging
 import string
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -47,7 +50,7 @@ __all__ = ["RedisGate", "load_redis", "store_namespace"]
 logger = logging.getLogger("close_seq_ext")
 
 # Tens of milliseconds: a healthy store on the same network answers in well under one; a
-# slower one is treated as down rather than allowed to add its delay to every call.
+# round trip that takes longer is abandoned rather than allowed to delay the call.
 _STORE_TIMEOUT = 0.05
 # While the store is down, how long the in-process gate alone is used before trying again.
 _RETRY_STORE = 1.0
@@ -173,7 +176,7 @@ def _where(client: redis.Redis) -> str:
 class RedisGate:
     """`RateLimitGate`'s interface, its counts in Redis; `fallback` serves while it is down.
 
-    Each method makes one round trip to the store, bounded by the store timeout. The sync
+    Each method makes at most one round trip to the store, bounded by its timeout. The sync
     ones serve sync clients; the `a`-prefixed ones use redis-py's asyncio client under
     asyncio, and the sync client in a worker thread under trio (redis-py has no trio client).
 
@@ -189,7 +192,7 @@ class RedisGate:
         *,
         namespace: str,
         fallback: RateLimitGate,
-        clock: Any = time.monotonic,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._url = url
         self._redis: redis.Redis = _client(url, load_redis().Redis)
