@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install generate check-generated lint typecheck test vendor demo bench bench-quick
+.PHONY: install generate check-generated lint typecheck test test-repeat vendor demo bench bench-quick
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) scripts/generate.py --check
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Flakiness hunt: the async-heavy tests RUNS times in a row beside LOAD busy processes;
+# prints every failure with its test id and the runs it failed in (README, "Development").
+RUNS ?= 20
+LOAD ?= 1
+REPEAT_PATHS ?= tests/reliability tests/ext tests/testing
+test-repeat: $(STAMP)
+	$(PY) scripts/repeat_tests.py --runs $(RUNS) --load $(LOAD) $(REPEAT_PATHS)
 
 vendor: $(STAMP)
 	@test -n "$(DEST)" || { echo "usage: make vendor DEST=path/to/app/pkg/_vendor"; exit 2; }

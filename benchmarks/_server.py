@@ -1,6 +1,6 @@
 """The local Close server for benchmarks, seeded with large sequences, in its own process.
 
-    python -m benchmarks._server --subscriptions 50000 200000 [--rate-limit 200] [--latency 0.02]
+    python -m benchmarks._server --subscriptions 50000 200000 [--rate-limit 200] [--latency 0.08]
 
 Seeds one lead whose contacts are subscribed to one sequence per `--subscriptions` size,
 through `ServerState`'s own methods (as the API would), then serves on 127.0.0.1 and prints

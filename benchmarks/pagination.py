@@ -3,7 +3,7 @@
 Client process (one walk, prints wall and CPU seconds of the walk alone; `breakdown` prints
 the client CPU per page of each layer instead):
 
-    python -m benchmarks.pagination sdk|httpx BASE_URL API_KEY SEQUENCE_ID
+    python -m benchmarks.pagination sdk|sdk1|httpx BASE_URL API_KEY SEQUENCE_ID
     python -m benchmarks.pagination breakdown BASE_URL API_KEY SEQUENCE_ID PAGES
 """
 
@@ -21,13 +21,17 @@ import httpx
 
 from benchmarks._common import Section, Server, emit, rotations, run_client, spread, verdict
 from close_seq_ext import make_client, paginate
+from close_seq_ext._pagination import DEFAULT_CONCURRENCY
 from close_sequences.api.sequence_subscriptions import list_sequence_subscriptions
 
 PATH = "/api/v1/sequence_subscription/"
-MODES = ("httpx", "sdk")
+# sdk: `paginate` as it comes (its default concurrency); sdk1: one page at a time.
+MODES = ("httpx", "sdk", "sdk1")
 
 
-async def walk_sdk(base_url: str, api_key: str, sequence_id: str) -> int:
+async def walk_sdk(
+    base_url: str, api_key: str, sequence_id: str, concurrency: int = DEFAULT_CONCURRENCY
+) -> int:
     async with make_client(api_key, base_url=base_url) as client:
         # Warm-up (connection, lazy imports): one item, outside the measured walk.
         first = paginate(
@@ -35,12 +39,17 @@ async def walk_sdk(base_url: str, api_key: str, sequence_id: str) -> int:
         )
         async for _ in first:
             pass
-        return await measured(lambda: count_sdk(client, sequence_id))
+        return await measured(lambda: count_sdk(client, sequence_id, concurrency))
 
 
-async def count_sdk(client: Any, sequence_id: str) -> int:
+async def count_sdk(client: Any, sequence_id: str, concurrency: int) -> int:
     count = 0
-    items = paginate(list_sequence_subscriptions.asyncio, client=client, sequence_id=sequence_id)
+    items = paginate(
+        list_sequence_subscriptions.asyncio,
+        client=client,
+        sequence_id=sequence_id,
+        concurrency=concurrency,
+    )
     async for subscription in items:
         count += subscription.id is not None
     return count
@@ -152,19 +161,27 @@ def run(srv: Server, size: int, runs: int) -> Section:
     server_rate = [pages / s for s in of("httpx", "server_cpu")]
     wall, cpu = ratios("sdk", "wall"), ratios("sdk", "cpu")
     table = [
-        ["", "httpx + `json.loads`", "`paginate`", "target"],
-        ["wall time, s", spread(of("httpx", "wall")), spread(of("sdk", "wall")), ""],
-        ["client CPU, s", spread(of("httpx", "cpu")), spread(of("sdk", "cpu")), ""],
+        [
+            "",
+            "httpx + `json.loads`",
+            f"`paginate` (concurrency {DEFAULT_CONCURRENCY})",
+            "`paginate`, concurrency 1",
+            "target",
+        ],
+        ["wall time, s", *(spread(of(mode, "wall")) for mode in MODES), ""],
+        ["client CPU, s", *(spread(of(mode, "cpu")) for mode in MODES), ""],
         [
             "**wall ratio** to httpx",
             "1",
             spread(wall),
+            spread(ratios("sdk1", "wall")),
             f"≤ 1.15: {verdict(statistics.median(wall), 1.15, at_most=True)}",
         ],
         [
             "**client CPU ratio** to httpx",
             "1",
             spread(cpu),
+            spread(ratios("sdk1", "cpu")),
             f"≤ 1.5: {verdict(statistics.median(cpu), 1.5, at_most=True)}",
         ],
     ]
@@ -197,10 +214,12 @@ process, against the local server in another process on 127.0.0.1 (uvicorn, h11)
 an `httpx.AsyncClient` loop of GETs with `json.loads(response.content)` per page, reading
 each item's `id` (the floor). **`paginate`**: `paginate(list_sequence_subscriptions.asyncio,
 ...)` on a `make_client` client (retry transport, rate-limit gate, typed models), reading
-each `subscription.id`. Each client process first makes one warm-up request, then times the
-walk alone: wall (`perf_counter`) and client CPU (`process_time`: user+sys of the client
-process; the server's CPU is not in it). {runs} runs, modes interleaved in rotating order;
-ratios are taken run by run against the same run's httpx walk. Cells: median [min, max].
+each `subscription.id`, at its default concurrency and at 1 (one page at a time: windows
+must not make the walk slower here, where round trips cost little). Each client process
+first makes one warm-up request, then times the walk alone: wall (`perf_counter`) and
+client CPU (`process_time`: user+sys of the client process; the server's CPU is not in it).
+{runs} runs, modes interleaved in rotating order; ratios are taken run by run against the
+same run's httpx walk. Cells: median [min, max].
 """
     summary = [
         [f"wall time of a {size:,}-item walk, ratio to httpx", spread(wall), table[3][-1]],
@@ -216,8 +235,11 @@ def main() -> None:
     if mode == "breakdown":
         emit(anyio.run(breakdown, base_url, api_key, sequence_id, int(sys.argv[5])))
         return
-    walk = walk_httpx if mode == "httpx" else walk_sdk
-    count = anyio.run(walk, base_url, api_key, sequence_id)
+    if mode == "httpx":
+        count = anyio.run(walk_httpx, base_url, api_key, sequence_id)
+    else:
+        concurrency = 1 if mode == "sdk1" else DEFAULT_CONCURRENCY
+        count = anyio.run(walk_sdk, base_url, api_key, sequence_id, concurrency)
     emit({"items": count, **RESULT})
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks import fleet, imports, memory, pagination, parsing, polling, ratelimit
+from benchmarks import distance, fleet, imports, memory, pagination, parsing, polling, ratelimit
 from benchmarks._common import ROOT, Section, server
 from tests.redis_support import RedisServer
 
@@ -35,6 +35,9 @@ class Sizes:
     import_runs: int
     fleet_requests: int
     fleet_tasks: int
+    distance: int
+    far: int
+    distance_runs: int
 
 
 FULL = Sizes(
@@ -49,6 +52,10 @@ FULL = Sizes(
     import_runs=9,
     fleet_requests=400,
     fleet_tasks=25,
+    distance=20_000,
+    far=5_000,
+    # Each one-at-a-time walk of 20,000 items takes 17 s: 3 runs keep the section at ~3 min.
+    distance_runs=3,
 )
 QUICK = Sizes(
     runs=1,
@@ -62,10 +69,19 @@ QUICK = Sizes(
     import_runs=1,
     fleet_requests=40,
     fleet_tasks=5,
+    distance=500,
+    far=200,
+    distance_runs=1,
 )
 RATE_LIMIT = 200
 BULK_RATE = 10.0  # objects per second
 FLEET_LIMIT, FLEET_PROCESSES, FLEET_LATENCY = 50, 4, 0.02
+# Walk at a distance: a round trip to Close from another continent, and a per-key limit;
+# then farther (a slow network, or Close slow to answer), to choose the default window by.
+DISTANCE_LATENCY = 0.08
+FAR_LATENCY = 0.25
+DISTANCE_RATE = 40
+DISTANCE_TARGET = 1.25
 
 
 def sections(sizes: Sizes, runs: int) -> list[Section]:
@@ -81,6 +97,17 @@ def sections(sizes: Sizes, runs: int) -> list[Section]:
         done.append(polling.run(srv, BULK_RATE, list(sizes.polls), runs))
     done.append(imports.run(max(runs, sizes.import_runs)))
     done.append(run_fleet(sizes, runs))
+    for number, size, latency, target in [
+        (8, sizes.distance, DISTANCE_LATENCY, DISTANCE_TARGET),
+        (9, sizes.far, FAR_LATENCY, None),
+    ]:
+        limited = ("--rate-limit", DISTANCE_RATE, "--latency", latency)
+        with server("--subscriptions", size, *limited) as srv:
+            walk_runs = sizes.distance_runs
+            section = distance.run(
+                srv, size, latency, DISTANCE_RATE, walk_runs, number=number, target=target
+            )
+            done.append(section)
     return sorted(done, key=lambda section: section.title)
 
 
@@ -138,7 +165,7 @@ def report(done: list[Section], runs: int, command: str, took: float, where: str
             for row in section.summary
         ]
     lines += [
-        "| 8. CI | `make bench-quick` in `.ci/run` | runs every benchmark at tiny "
+        "| 10. CI | `make bench-quick` in `.ci/run` | runs every benchmark at tiny "
         "sizes, checks no speed | keeps them working |",
         "",
     ]

@@ -1,27 +1,29 @@
 """Walk Close's offset-paginated lists: `paginate()` yields items, `iter_pages()` yields pages.
 
 Close pages with `_skip` and `_limit` and answers `{"data": [...], "has_more": bool}`. Both
-functions wrap a generated list endpoint (`close_sequences.api.*.list_*`), ask for one page
-after another and stop when Close says `has_more` is false, never on a short page: Close may
-return fewer items than asked for and still have more.
+functions wrap a generated list endpoint (`close_sequences.api.*.list_*`), ask for pages
+and stop when Close says `has_more` is false, never on a short page: Close may return
+fewer items than asked for and still have more.
 
     from close_sequences.api.sequences import list_sequences
 
     async for sequence in paginate(list_sequences.asyncio, client=client):
         print(sequence.name)
 
+Far from Close, a walk is a chain of round trips. With `concurrency=N`, up to N pages are
+asked for at once: a window of requests for the pages that follow, sent together and
+awaited together within one step of the iterator, then handed out in list order. No task
+outlives the step that started it, so nothing runs between steps and `break` is all it
+takes to stop early. The walking itself (offsets, repeats, capped pages, `max_items`) is
+`_walk.WalkState`, which does no I/O; this module only sends the requests it asks for.
+
 Offset pagination drifts when objects are created or deleted during a walk: an insertion
 ahead of the walk shifts every later object one place on, so the next page starts with an
-object already seen. `paginate()` drops such repeats (see `_DEDUPE_WINDOW`). A deletion
-shifts objects back, so one may be skipped; no client can prevent that with offsets.
+object already seen. `paginate()` drops such repeats. A deletion shifts objects back, so
+one may be skipped; no client can prevent that with offsets.
 
-With `prefetch=True` the next page is fetched while the caller works on the current one.
-That needs a background task, and a task must not outlive the code that started it, so
-prefetching iterators must be used as `async with` blocks; leaving the block cancels the
-request in flight and waits for it to end. Without prefetching nothing runs between steps,
-so `break` is all it takes to stop early. The iterators are classes rather than async
-generators because a generator that yields inside a task group lets the group's cancel scope
-leak into the caller's code, which breaks under trio and, more subtly, under asyncio.
+The iterators are classes rather than async generators: a generator left by `break` stays
+suspended until the event loop finalizes it, where a class has nothing to finalize.
 """
 
 from __future__ import annotations
@@ -29,203 +31,133 @@ from __future__ import annotations
 import inspect
 import sys
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from types import ModuleType, TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
 
 import anyio
-import attrs
+
+from ._transport import _pool_size
+from ._walk import Batch, ListPage, P, PageRequest, WalkState
 
 if TYPE_CHECKING:
-    from anyio.abc import TaskGroup
-
     from close_sequences.client import AuthenticatedClient, Client
 
-__all__ = ["MAX_PAGE_SIZE", "AsyncItemIterator", "AsyncPageIterator", "iter_pages", "paginate"]
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "MAX_PAGE_SIZE",
+    "AsyncItemIterator",
+    "AsyncPageIterator",
+    "iter_pages",
+    "paginate",
+]
 
 MAX_PAGE_SIZE = 100
 """The largest `_limit` the contract allows (`components.parameters.Limit`); Close answers
 400 past it, so a larger `page_size` is refused before any request is made."""
 
-# How many of the most recent ids `paginate()` remembers to drop repeats. Drift between two
-# requests is the handful of objects created meanwhile, and it repeats exactly that many of
-# the items just yielded; so a short window of recent ids catches every repeat, where a set
-# of all ids would grow with the walk. 100 covers a whole page at the largest page size,
-# and a shift of up to 100 objects between two requests at any page size.
-_DEDUPE_WINDOW = 100
+DEFAULT_CONCURRENCY = 8
+"""Pages in flight at once unless `concurrency=` says otherwise.
+
+Chosen by benchmarks 8 and 9 (BENCHMARKS.md): walking 20,000 items 80 ms from Close under a 40/s
+limit, 1 page at a time takes 3.8x what the rate allows, 4 pages 1.16x and 8 pages 1.10x;
+at 250 ms away (5,000 items), 4 pages take 3.2x and 8 pages 2.2x. From a few in flight the
+rate limit bounds the walk, and the client's gate then holds requests back, so a larger
+window costs no 429s; more than 8 would only matter farther away still. The price is
+requests past the end of a list: the last window may ask for up to 7 pages that turn out
+empty (7 of the 207 requests of the 200-page walk, 5 of 55 at 50 pages), while a list of
+one page still costs one request, as windows start at one page and double.
+"""
 
 T = TypeVar("T")
-T_co = TypeVar("T_co", covariant=True)
-
-
-class _Page(Protocol[T_co]):
-    """What the generated list models (`SequenceList`, ...) have in common."""
-
-    @property
-    def data(self) -> Sequence[T_co]: ...
-
-    @property
-    def has_more(self) -> bool: ...
-
-
-P = TypeVar("P", bound=_Page[Any])
-
-
-@attrs.frozen
-class _Batch(Generic[P]):
-    page: P
-    fresh: list[Any]
-    """The page's items that were not yielded before, at most what `max_items` still allows."""
-
-
-class _Lookahead(Generic[P]):
-    """One page fetched in the background while the caller works on the previous one."""
-
-    def __init__(self, fetch: Callable[[], Awaitable[_Batch[P] | None]]) -> None:
-        self._fetch = fetch
-        self._scope = anyio.CancelScope()
-        self._finished = anyio.Event()
-        self._batch: _Batch[P] | None = None
-        self._error: Exception | None = None
-
-    async def run(self) -> None:
-        with self._scope:
-            try:
-                self._batch = await self._fetch()
-            except Exception as exc:
-                # Handed to the caller's next step. Raised here, it would reach the task
-                # group instead and come out of `async with` later, in an ExceptionGroup.
-                self._error = exc
-            finally:
-                self._finished.set()
-
-    async def result(self) -> _Batch[P] | None:
-        await self._finished.wait()
-        if self._error is not None:
-            raise self._error
-        return self._batch
-
-    def cancel(self) -> None:
-        self._scope.cancel()
 
 
 class _Walk(Generic[P]):
-    """The state of one walk through a list: offset, repeats seen, lookahead."""
+    """Sends the requests a `WalkState` asks for and keeps what they brought until taken."""
 
     def __init__(
-        self,
-        fetch: Callable[..., Awaitable[P]],
-        kwargs: dict[str, Any],
-        *,
-        page_size: int,
-        max_items: int | None,
-        prefetch: bool,
+        self, fetch: Callable[..., Awaitable[P]], kwargs: dict[str, Any], state: WalkState[P]
     ) -> None:
         self._fetch = fetch
         self._kwargs = kwargs
-        self._page_size = page_size
-        self._max_items = max_items
-        self._prefetch = prefetch
-        self._skip = 0
-        self._fresh_count = 0
-        self._exhausted = max_items == 0
-        # The window in order (to forget the oldest) and as a set (to look up in O(1): a
-        # deque's `in` compares with every entry, 100 per item).
-        self._recent_ids: deque[str] = deque()
-        self._recent_set: set[str] = set()
+        self._state = state
+        self._batches: deque[Batch[P]] = deque()
+        # A page's error, raised once the pages before it have been handed out.
+        self._error: Exception | None = None
         self._entered = False
-        # A plain attribute, read once per item: on Python 3.11 comparing with an enum member
-        # (an attribute read on the enum class) would cost more than the rest of the step.
+        # A plain attribute, read once per item: cheaper than a property.
         self.closed = False
-        self._task_group: TaskGroup | None = None
-        self._lookahead: _Lookahead[P] | None = None
 
-    async def open(self) -> None:
+    def open(self) -> None:
         if self._entered or self.closed:
             raise RuntimeError("a paginator can be entered only once")
         self._entered = True
-        if self._prefetch:
-            task_group = anyio.create_task_group()
-            await task_group.__aenter__()
-            self._task_group = task_group
-
-    async def close(self) -> None:
-        self.finish()
-        if self._task_group is not None:
-            task_group, self._task_group = self._task_group, None
-            task_group.cancel_scope.cancel()
-            # The body's own exception is not passed on: the group would wrap it in an
-            # ExceptionGroup. It keeps propagating from `async with` as it is.
-            await task_group.__aexit__(None, None, None)
 
     def finish(self) -> None:
-        """End the walk; a lookahead in flight is cancelled (and awaited by `close`)."""
+        """End the walk: no more requests, and what was fetched is dropped."""
         self.closed = True
-        self._exhausted = True
-        if self._lookahead is not None:
-            self._lookahead.cancel()
-            self._lookahead = None
+        self._state.finish()
+        self._batches.clear()
+        self._error = None
 
-    async def next_batch(self) -> _Batch[P] | None:
-        if self.closed:
-            return None
-        if self._prefetch and self._task_group is None:
-            raise RuntimeError(
-                "prefetch=True needs `async with`: the request running ahead must end with "
-                "the block (async with paginate(..., prefetch=True) as items: ...)"
-            )
-        try:
-            if self._lookahead is not None:
-                lookahead, self._lookahead = self._lookahead, None
-                batch = await lookahead.result()
-            else:
-                batch = await self._fetch_batch()
-        except BaseException:
-            # Like a generator that raised: the walk is over, its offset no longer trusted.
-            self.finish()
-            raise
-        if self._task_group is not None and not self._exhausted:
-            self._lookahead = _Lookahead(self._fetch_batch)
-            self._task_group.start_soon(self._lookahead.run)
-        return batch
+    async def next_batch(self) -> Batch[P] | None:
+        while not self._batches:
+            if self._error is not None:
+                error = self._error
+                self.finish()
+                raise error
+            if self._state.done:
+                return None
+            try:
+                await self._fetch_window()
+            except BaseException:
+                # Like a generator that raised: the walk is over, its offset no longer trusted.
+                self.finish()
+                raise
+        return self._batches.popleft()
 
-    async def _fetch_batch(self) -> _Batch[P] | None:
-        if self._exhausted:
-            return None
-        limit = self._page_size
-        if self._max_items is not None:
-            # Ask for no more than is still wanted: the last page is then no larger than needed.
-            limit = min(limit, self._max_items - self._fresh_count)
-        page = await self._fetch(**self._kwargs, skip=self._skip, limit=limit)
-        fresh = self._drop_repeats(page.data)
-        if self._max_items is not None:
-            fresh = fresh[: self._max_items - self._fresh_count]
-        # The offset moves by what Close returned, not by what was asked: a short page with
-        # `has_more` means Close capped the page, and the next one starts right after it.
-        self._skip += len(page.data)
-        self._fresh_count += len(fresh)
-        self._exhausted = (
-            not page.has_more
-            # An empty page cannot move the offset: asking again would loop forever.
-            or not page.data
-            or (self._max_items is not None and self._fresh_count >= self._max_items)
-        )
-        return _Batch(page, fresh)
+    async def _fetch_window(self) -> None:
+        window = self._state.next_window()
+        if len(window) == 1:
+            # A window of one (the first, and every one at concurrency 1) needs no task.
+            outcomes: dict[int, P | Exception] = {0: await self._fetch_page(window[0])}
+        else:
+            outcomes = await self._fetch_together(window)
+        for index, request in enumerate(window):
+            if index not in outcomes:  # cancelled, as a page before it failed
+                return
+            outcome = outcomes[index]
+            if isinstance(outcome, Exception):
+                self._error = outcome
+                self._state.finish()
+                return
+            batch = self._state.take(request, outcome)
+            if batch is not None:
+                self._batches.append(batch)
 
-    def _drop_repeats(self, items: Sequence[Any]) -> list[Any]:
-        fresh = []
-        recent_ids, recent_set = self._recent_ids, self._recent_set
-        for item in items:
-            item_id = getattr(item, "id", None)
-            if isinstance(item_id, str):
-                if item_id in recent_set:
-                    continue
-                if len(recent_ids) >= _DEDUPE_WINDOW:
-                    recent_set.discard(recent_ids.popleft())
-                recent_ids.append(item_id)
-                recent_set.add(item_id)
-            fresh.append(item)
-        return fresh
+    async def _fetch_together(self, window: list[PageRequest]) -> dict[int, P | Exception]:
+        """Each page's answer or error, by its place in `window`."""
+        outcomes: dict[int, P | Exception] = {}
+        scopes = [anyio.CancelScope() for _ in window]
+
+        async def fetch(index: int) -> None:
+            with scopes[index]:
+                try:
+                    outcomes[index] = await self._fetch_page(window[index])
+                except Exception as exc:
+                    # Kept for its place in the list. Raised here, it would cancel the pages
+                    # before it and come out of the group in an ExceptionGroup.
+                    outcomes[index] = exc
+                    for later in scopes[index + 1 :]:
+                        later.cancel()  # their items would come after the error: unused
+
+        async with anyio.create_task_group() as group:
+            for index in range(len(window)):
+                group.start_soon(fetch, index)
+        return outcomes
+
+    async def _fetch_page(self, request: PageRequest) -> P:
+        return await self._fetch(**self._kwargs, skip=request.skip, limit=request.limit)
 
 
 class _WalkIterator(Generic[P]):
@@ -238,7 +170,7 @@ class _WalkIterator(Generic[P]):
         return self
 
     async def __aenter__(self) -> Self:
-        await self._walk.open()
+        self._walk.open()
         return self
 
     async def __aexit__(
@@ -247,13 +179,13 @@ class _WalkIterator(Generic[P]):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await self._walk.close()
+        self._walk.finish()
 
     async def aclose(self) -> None:
         """Stop the walk: no more requests are made and iteration ends.
 
-        A prefetched request in flight is cancelled here and awaited when the `async with`
-        block ends. Works with `contextlib.aclosing`.
+        Nothing runs between steps, so there is nothing to wait for. Works with
+        `contextlib.aclosing`.
         """
         self._walk.finish()
 
@@ -289,12 +221,12 @@ class AsyncItemIterator(_WalkIterator[Any], Generic[T]):
 
 @overload
 def paginate(
-    endpoint: Callable[..., Awaitable[_Page[T]]],
+    endpoint: Callable[..., Awaitable[ListPage[T]]],
     *,
     client: AuthenticatedClient | Client,
     page_size: int = ...,
     max_items: int | None = ...,
-    prefetch: bool = ...,
+    concurrency: int = ...,
     **params: Any,
 ) -> AsyncItemIterator[T]: ...
 
@@ -306,7 +238,7 @@ def paginate(
     client: AuthenticatedClient | Client,
     page_size: int = ...,
     max_items: int | None = ...,
-    prefetch: bool = ...,
+    concurrency: int = ...,
     **params: Any,
 ) -> AsyncItemIterator[Any]: ...
 
@@ -317,7 +249,7 @@ def paginate(
     client: AuthenticatedClient | Client,
     page_size: int = MAX_PAGE_SIZE,
     max_items: int | None = None,
-    prefetch: bool = False,
+    concurrency: int = DEFAULT_CONCURRENCY,
     **params: Any,
 ) -> AsyncItemIterator[Any]:
     """Every item of a Close list, fetched page by page as the iteration needs them.
@@ -333,19 +265,24 @@ def paginate(
         client: The client from `make_client` (or any generated client).
         page_size: Items per request (`_limit`), 1 to 100.
         max_items: Stop after this many items; no request is made past them. `None`: all.
-        prefetch: Fetch the next page while the caller works on the current one. The
-            iterator must then be used with `async with` (see the example).
+        concurrency: The most page requests in flight at once, 1 for one after another.
+            Windows start at one page and double up to this, so a short list costs no
+            extra request and a long one ends with at most `concurrency - 1` requests past
+            its end. Capped at the client's connection limit (20 for `make_client`):
+            more could not be in flight together. Requests still pass the client's
+            rate-limit gate, so a higher value never buys a burst of 429s.
         **params: Passed to the endpoint as they are, e.g. `sequence_id=...`, `fields=...`.
 
     Returns:
-        An async iterator of the items, which is also an async context manager. Without
-        prefetching, `break` stops it cleanly; with it, leaving the `async with` block cancels
-        the request running ahead.
+        An async iterator of the items, which is also an async context manager. Requests
+        run only inside a step of the iteration, so `break` stops it cleanly.
 
     Raises:
-        ValueError: `page_size` or `max_items` out of range (before any request).
-        TypeError: `endpoint` is not a generated list endpoint, or `params` has a name it
-            does not take (before any request).
+        ValueError: `page_size`, `max_items` or `concurrency` out of range (before any
+            request).
+        TypeError: `endpoint` is not a generated list endpoint, `concurrency` or
+            `page_size` is not an int, or `params` has a name the endpoint does not take
+            (before any request).
 
     Example:
         ::
@@ -354,9 +291,9 @@ def paginate(
             async for sub in subs:
                 print(sub.contact_id)
 
-            async with paginate(list_sequences.asyncio, client=client, prefetch=True) as items:
-                async for sequence in items:
-                    await process(sequence)  # the next page is on its way meanwhile
+            # A long list from far away: up to 8 pages in flight at once.
+            async for sequence in paginate(list_sequences.asyncio, client=client, concurrency=8):
+                await process(sequence)
     """
     if max_items is not None and (isinstance(max_items, bool) or max_items < 0):
         raise ValueError(f"max_items must be None or a number >= 0, got {max_items!r}")
@@ -366,7 +303,7 @@ def paginate(
         client,
         page_size=page_size,
         max_items=max_items,
-        prefetch=prefetch,
+        concurrency=concurrency,
         params=params,
     )
     return AsyncItemIterator(walk)
@@ -378,7 +315,7 @@ def iter_pages(
     *,
     client: AuthenticatedClient | Client,
     page_size: int = ...,
-    prefetch: bool = ...,
+    concurrency: int = ...,
     **params: Any,
 ) -> AsyncPageIterator[P]: ...
 
@@ -389,7 +326,7 @@ def iter_pages(
     *,
     client: AuthenticatedClient | Client,
     page_size: int = ...,
-    prefetch: bool = ...,
+    concurrency: int = ...,
     **params: Any,
 ) -> AsyncPageIterator[Any]: ...
 
@@ -399,7 +336,7 @@ def iter_pages(
     *,
     client: AuthenticatedClient | Client,
     page_size: int = MAX_PAGE_SIZE,
-    prefetch: bool = False,
+    concurrency: int = DEFAULT_CONCURRENCY,
     **params: Any,
 ) -> AsyncPageIterator[Any]:
     """Every page of a Close list, as the generated list model (`.data`, `.has_more`).
@@ -412,8 +349,7 @@ def iter_pages(
         endpoint: A generated list endpoint, the module or one of its functions.
         client: The client from `make_client` (or any generated client).
         page_size: Items per request (`_limit`), 1 to 100.
-        prefetch: Fetch the next page while the caller works on the current one; needs
-            `async with`.
+        concurrency: The most page requests in flight at once, as for `paginate`.
         **params: Passed to the endpoint as they are.
 
     Returns:
@@ -431,7 +367,7 @@ def iter_pages(
         client,
         page_size=page_size,
         max_items=None,
-        prefetch=prefetch,
+        concurrency=concurrency,
         params=params,
     )
     return AsyncPageIterator(walk)
@@ -444,7 +380,7 @@ def _make_walk(
     *,
     page_size: int,
     max_items: int | None,
-    prefetch: bool,
+    concurrency: int,
     params: dict[str, Any],
 ) -> _Walk[Any]:
     if isinstance(page_size, bool) or not isinstance(page_size, int):
@@ -462,13 +398,29 @@ def _make_walk(
         inspect.signature(fetch).bind(client=client, skip=0, limit=page_size, **params)
     except TypeError as exc:
         raise TypeError(f"{caller}(): {name} does not take these parameters: {exc}") from None
-    return _Walk(
-        fetch,
-        {"client": client, **params},
-        page_size=page_size,
-        max_items=max_items,
-        prefetch=prefetch,
+    concurrency = _checked_concurrency(concurrency, client)
+    state: WalkState[Any] = WalkState(
+        page_size=page_size, max_items=max_items, concurrency=concurrency
     )
+    return _Walk(fetch, {"client": client, **params}, state)
+
+
+def _checked_concurrency(concurrency: int, client: AuthenticatedClient | Client) -> int:
+    """`concurrency` checked, and capped at the connections the client can open at once."""
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int):
+        raise TypeError(f"concurrency must be an int, got {concurrency!r}")
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+    limit = _connection_limit(client)
+    return concurrency if limit is None else min(concurrency, limit)
+
+
+def _connection_limit(client: AuthenticatedClient | Client) -> int | None:
+    """The most connections the client's async httpx pool opens; None when unknown."""
+    # `make_client`'s transport wraps httpx's own (`_inner`); a client set up by hand may
+    # use httpx's directly. Anything else (a mock) has no known limit.
+    transport = getattr(client.get_async_httpx_client(), "_transport", None)
+    return _pool_size(getattr(transport, "_inner", transport))
 
 
 def _list_function(caller: str, endpoint: object) -> tuple[Callable[..., Awaitable[Any]], str]:

@@ -37,6 +37,7 @@ SKIPPED = {
     "make test",
     "pip install",
     "make generate",
+    "make test-repeat",
     "export CLOSE_RATE_LIMIT_URL=redis://cache.internal:6379/0",
 }
 

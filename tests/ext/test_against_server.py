@@ -33,6 +33,7 @@ from close_sequences.models import (
     SequenceCreate,
     SequenceStepInput,
 )
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.anyio
 
@@ -99,16 +100,6 @@ async def test_paginate_walks_every_item_once_across_pages(client: Client) -> No
     assert names == [f"S{number:02}" for number in range(23)]
 
 
-async def test_paginate_with_prefetch_yields_the_same_items(client: Client) -> None:
-    for number in range(12):
-        await create_sequence.asyncio(client=client, body=new_sequence(f"S{number:02}"))
-    async with paginate(
-        list_sequences.asyncio, client=client, page_size=5, prefetch=True
-    ) as sequences:
-        names = [s.name async for s in sequences]
-    assert len(names) == 12
-
-
 async def test_a_bulk_action_ending_in_error_raises_bulk_action_failed(
     client: Client, close_server: CloseServer
 ) -> None:
@@ -130,11 +121,21 @@ async def test_waiting_for_a_slow_bulk_action_can_be_cancelled(
     bulk = await create_bulk_sequence_subscription.asyncio(
         client=client, body=subscribe(sequence.id, squery.object_type("lead"))
     )
-    started = time.monotonic()
-    with anyio.move_on_after(0.3) as scope:
+    finished = False
+
+    async def wait() -> None:
+        nonlocal finished
         await wait_for_bulk_action(client, bulk, timeout=60, poll_initial=0.05)
-    assert scope.cancelled_caught
-    assert time.monotonic() - started < 2
+        finished = True
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(wait)
+        await wait_until(
+            lambda: sum(call.method == "GET" for call in close_server.calls.calls) >= 2,
+            "the wait to poll twice",
+        )
+        tasks.cancel_scope.cancel()
+    assert not finished
 
 
 async def test_many_concurrent_tasks_share_the_limit_instead_of_running_into_429s(
@@ -211,19 +212,16 @@ async def test_a_truncated_body_on_a_get_is_retried(
 async def test_a_slow_answer_past_the_timeout_is_an_api_timeout_error(
     close_server: CloseServer,
 ) -> None:
-    close_server.inject("GET", SEQUENCES, Fault.delay(0.6), times=None)
+    # The answer comes far later than the timeout, so "gave up at the timeout" holds with a
+    # wide margin on a loaded machine; the held answer is fenced off by the next reset.
+    close_server.inject("GET", SEQUENCES, Fault.delay(3.0), times=None)
     async with make_client(
         close_server.api_key, base_url=close_server.base_url, timeout=0.2, max_retries=0
     ) as client:
         started = time.monotonic()
         with pytest.raises(APITimeoutError):
             await list_sequences.asyncio(client=client)
-    assert 0.2 <= time.monotonic() - started < 0.6
-    # The server still answers when its delay is over: wait, so that the answer is logged in
-    # this test's call log and not in a later test's.
-    with anyio.fail_after(5):
-        while not close_server.calls.called:  # noqa: ASYNC110 (the server's thread logs)
-            await anyio.sleep(0.02)
+    assert 0.2 <= time.monotonic() - started < 3.0
 
 
 async def test_closes_400_comes_back_with_its_field_errors(client: Client) -> None:

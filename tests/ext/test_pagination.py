@@ -1,4 +1,4 @@
-"""paginate() and iter_pages(): offset walking, stopping, limits, repeats and prefetching."""
+"""paginate() and iter_pages(): offset walking, stopping, limits, repeats and page windows."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import anyio
 import httpx
 import pytest
 
@@ -54,7 +53,9 @@ class FakeList:
 
     @property
     def pages_asked(self) -> list[tuple[int, int]]:
-        return [(int(r.url.params["_skip"]), int(r.url.params["_limit"])) for r in self.requests]
+        """`(_skip, _limit)` of every request, in offset order (a window's arrive in any)."""
+        asked = [(int(r.url.params["_skip"]), int(r.url.params["_limit"])) for r in self.requests]
+        return sorted(asked)
 
 
 def scripted(*pages: tuple[list[str], bool]) -> Callable[[httpx.Request], httpx.Response]:
@@ -145,16 +146,18 @@ async def test_stops_when_has_more_is_false_even_on_a_full_page() -> None:
 async def test_continues_past_a_short_page_when_has_more_is_true() -> None:
     server = FakeList(10, cap=3)
     async with fake_client(server) as client:
-        ids = await collect_ids(paginate(list_sequences, client=client, page_size=5))
+        items = paginate(list_sequences, client=client, page_size=5, concurrency=1)
+        ids = await collect_ids(items)
     assert ids == server.ids
-    # The offset moves by what came back, so nothing is skipped.
-    assert server.pages_asked == [(0, 5), (3, 5), (6, 5), (9, 5)]
+    # The offset moves by what came back, so nothing is skipped; the cap Close showed is
+    # what later pages ask for.
+    assert server.pages_asked == [(0, 5), (3, 3), (6, 3), (9, 3)]
 
 
 async def test_stops_on_an_empty_page_even_if_has_more_is_true() -> None:
     handler = scripted((["seq_a"], True), ([], True))
     async with fake_client(handler) as client:
-        ids = await collect_ids(paginate(list_sequences, client=client))
+        ids = await collect_ids(paginate(list_sequences, client=client, concurrency=1))
     assert ids == ["seq_a"]
 
 
@@ -245,7 +248,8 @@ async def test_items_repeated_by_drift_are_yielded_once() -> None:
 
     server.before_answer = create_two_ahead
     async with fake_client(server) as client:
-        ids = await collect_ids(paginate(list_sequences, client=client, page_size=3))
+        items = paginate(list_sequences, client=client, page_size=3, concurrency=1)
+        ids = await collect_ids(items)
     assert ids == original
 
 
@@ -261,7 +265,8 @@ async def test_iter_pages_yields_the_pages_close_sent() -> None:
 async def test_iter_pages_does_not_drop_repeats_from_pages() -> None:
     handler = scripted((["seq_a", "seq_b"], True), (["seq_b", "seq_c"], False))
     async with fake_client(handler) as client:
-        pages = [page async for page in iter_pages(list_sequences, client=client, page_size=2)]
+        walk = iter_pages(list_sequences, client=client, page_size=2, concurrency=1)
+        pages = [page async for page in walk]
     assert [[s.id for s in page.data] for page in pages] == [["seq_a", "seq_b"], ["seq_b", "seq_c"]]
 
 
@@ -284,121 +289,6 @@ async def test_aclose_stops_the_walk_without_another_request() -> None:
             await anext(items)
     assert first.id == "seq_000"
     assert len(server.requests) == 1
-
-
-async def test_prefetch_yields_the_same_items() -> None:
-    server = FakeList(250)
-    async with (
-        fake_client(server) as client,
-        paginate(list_sequences, client=client, prefetch=True) as items,
-    ):
-        ids = await collect_ids(items)
-    assert ids == server.ids
-    assert server.pages_asked == [(0, 100), (100, 100), (200, 100)]
-
-
-async def test_prefetch_asks_for_the_next_page_while_the_caller_works() -> None:
-    server = FakeList(250)
-    second_asked = anyio.Event()
-
-    def note(request_number: int) -> None:
-        if request_number == 2:
-            second_asked.set()
-
-    server.before_answer = note
-    async with (
-        fake_client(server) as client,
-        paginate(list_sequences, client=client, prefetch=True) as items,
-    ):
-        await anext(items)
-        with anyio.fail_after(2):
-            await second_asked.wait()
-        rest = await collect_ids(items)
-    assert len(rest) == 249
-
-
-async def test_prefetch_break_cancels_the_pending_request() -> None:
-    server = FakeList(250)
-    cancelled = []
-
-    async def hold_second_page(request_number: int) -> None:
-        if request_number == 2:
-            try:
-                await anyio.sleep_forever()
-            except anyio.get_cancelled_exc_class():
-                cancelled.append(request_number)
-                raise
-
-    server.before_answer = hold_second_page
-    with anyio.fail_after(2):
-        async with fake_client(server) as client:
-            async with paginate(list_sequences, client=client, prefetch=True) as items:
-                async for _ in items:
-                    await anyio.sleep(0.01)  # long enough for the lookahead to be in flight
-                    break
-            # Leaving the block has waited for the lookahead: nothing is left running.
-            assert cancelled == [2]
-
-
-async def test_prefetch_is_cancelled_with_the_caller() -> None:
-    server = FakeList(250)
-    cancelled = []
-
-    async def hold_second_page(request_number: int) -> None:
-        if request_number == 2:
-            try:
-                await anyio.sleep_forever()
-            except anyio.get_cancelled_exc_class():
-                cancelled.append(request_number)
-                raise
-
-    server.before_answer = hold_second_page
-    async with fake_client(server) as client:
-        with anyio.move_on_after(0.05) as scope:
-            async with iter_pages(list_sequences, client=client, prefetch=True) as pages:
-                async for _ in pages:
-                    await anyio.sleep_forever()
-    assert scope.cancelled_caught
-    assert cancelled == [2]
-
-
-async def test_prefetch_error_is_raised_from_the_next_step_unwrapped() -> None:
-    answers = iter(
-        [
-            httpx.Response(200, json={"data": [{"id": "seq_a"}], "has_more": True}),
-            httpx.Response(500, text="boom"),
-        ]
-    )
-
-    async def walk(client: Client) -> None:
-        async with paginate(list_sequences, client=client, prefetch=True) as items:
-            async for _ in items:
-                pass
-
-    async with fake_client(lambda request: next(answers)) as client:
-        with pytest.raises(UnexpectedStatus):
-            await walk(client)
-
-
-async def test_an_exception_in_a_prefetching_block_propagates_unwrapped() -> None:
-
-    async def walk(client: Client) -> None:
-        async with paginate(list_sequences, client=client, prefetch=True) as items:
-            async for _ in items:
-                raise KeyError("caller's own error")
-
-    async with fake_client(FakeList(250)) as client:
-        with pytest.raises(KeyError):
-            await walk(client)
-
-
-async def test_prefetch_without_async_with_is_refused() -> None:
-    server = FakeList(5)
-    async with fake_client(server) as client:
-        items = paginate(list_sequences, client=client, prefetch=True)
-        with pytest.raises(RuntimeError, match="async with"):
-            await anext(items)
-    assert server.requests == []
 
 
 async def test_an_iterator_cannot_be_entered_twice() -> None:

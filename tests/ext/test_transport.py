@@ -30,6 +30,7 @@ from close_sequences.models import (
     SequenceStepInput,
 )
 from tests.ext.fakes import scripted_client, sequence_json
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.anyio
 
@@ -276,38 +277,42 @@ async def test_remaining_zero_on_one_group_does_not_slow_another() -> None:
         await get_sequence.asyncio("seq_1", client=client)
         started = time.monotonic()
         await create_bulk_sequence_subscription.asyncio(client=client, body=new_bulk_action())
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 2.5  # far from the 5 s the other group waits
 
 
 class PooledStub(httpx.AsyncHTTPTransport):
-    """httpx's pooled transport with a few connections, answering itself slowly."""
+    """httpx's pooled transport with a few connections, answering itself once `release` is set."""
 
-    def __init__(self, connections: int, delay: float) -> None:
+    def __init__(self, connections: int) -> None:
         super().__init__(limits=httpx.Limits(max_connections=connections))
-        self.delay = delay
+        self.release = anyio.Event()
         self.in_flight = self.most_in_flight = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
-            await anyio.sleep(self.delay)
+            await self.release.wait()
         finally:
             self.in_flight -= 1
         return httpx.Response(200, json=sequence_json())
 
 
 async def test_no_more_requests_are_in_flight_than_the_pool_has_connections() -> None:
-    stub = PooledStub(connections=3, delay=0.01)
+    stub = PooledStub(connections=3)
     client = make_client("api_test", base_url="https://api.close.test", transport=stub)
     async with client, anyio.create_task_group() as group:
         for _ in range(10):
             group.start_soon(lambda: get_sequence.asyncio("seq_1", client=client))
+        await wait_until(lambda: stub.in_flight == 3, "the pool's three connections in use")
+        await anyio.wait_all_tasks_blocked()  # every other request has gone as far as it can
+        assert stub.in_flight == 3
+        stub.release.set()
     assert stub.most_in_flight == 3
 
 
 async def test_waiting_for_a_connection_past_the_pool_timeout_raises_api_timeout_error() -> None:
-    stub = PooledStub(connections=1, delay=1.0)
+    stub = PooledStub(connections=1)
     timeout = httpx.Timeout(5.0, pool=0.05)
     client = make_client(
         "api_test", base_url="https://api.close.test", transport=stub, timeout=timeout,
@@ -324,6 +329,9 @@ async def test_waiting_for_a_connection_past_the_pool_timeout_raises_api_timeout
     async with client, anyio.create_task_group() as group:
         group.start_soon(get)
         group.start_soon(get)
+        # The first request holds the only connection until the second has given up.
+        await wait_until(lambda: errors, "the second request to time out in the pool")
+        stub.release.set()
     assert len(errors) == 1
 
 

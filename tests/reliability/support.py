@@ -59,18 +59,6 @@ def checked_out(client: Client) -> dict[str, int]:
 IDLE = {"requests": 0, "connections": 0}
 
 
-async def calls_logged(server: CloseServer, count: int) -> None:
-    """Wait until the server has logged `count` calls.
-
-    The server answers a request whose client gave up (a timeout, a cancel) once its injected
-    delay is over, and logs it then: a test that leaves such answers behind waits for them
-    here, so that they land in its own call log rather than in the next test's.
-    """
-    with anyio.fail_after(5):
-        while len(server.calls.calls) < count:  # noqa: ASYNC110 (the server's thread logs)
-            await anyio.sleep(0.02)
-
-
 def running_task_ids() -> set[int]:
     """Every task of the running event loop (asyncio) or run (trio)."""
     return {task.id for task in anyio.get_running_tasks()}

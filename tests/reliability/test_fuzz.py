@@ -41,8 +41,9 @@ EXAMPLES: dict[str, Any] = {}
 for _where, ref, _schema, value in iter_examples():
     EXAMPLES.setdefault(ref.rsplit("/", 1)[-1], value)
 
-# "Never a hang": each call returns or raises well within this.
-DEADLINE = timedelta(milliseconds=500)
+# "Never a hang": each call returns or raises well within this. A parse takes microseconds;
+# the margin is for a loaded machine that stalls the test process, not for the parser.
+DEADLINE = timedelta(seconds=5)
 
 # Small values: what breaks a parser is a wrong type or a missing key, rarely the size.
 json_values = st.recursive(
@@ -156,12 +157,9 @@ def test_any_2xx_body_gives_a_model_or_a_documented_error(
     server = make_close_server
     server.reset()
     with server_client(server, timeout=2) as client:
-
-        @settings(
-            max_examples=40,
-            deadline=timedelta(seconds=2),
-            suppress_health_check=[HealthCheck.too_slow],
-        )
+        # No per-example deadline: speed is not the property here, and a loaded machine would
+        # fail it; a hang still ends at the client's 2 s timeout.
+        @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
         @given(raw_bodies)
         def check(body: bytes) -> None:
             server.faults.clear()

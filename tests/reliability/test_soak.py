@@ -40,6 +40,7 @@ from tests.reliability.support import (
     running_task_ids,
     server_client,
 )
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.anyio, pytest.mark.soak]
 
@@ -107,7 +108,7 @@ async def test_10000_requests_with_5_percent_faults_end_in_success_or_a_typed_er
         outcomes, rss = await soak(client, close_server, ids)
         monkeypatch.setattr(close_server.app, "faults", close_server.faults)
         # Answers the server still owes to clients that timed out: let them land here.
-        await anyio.sleep(2 * TIMEOUT)
+        await wait_until(lambda: close_server.in_flight == 0, "the server's last answers")
         assert running_task_ids() <= tasks_before
         assert checked_out(client) == IDLE
         assert len(pool_of(client).connections) <= CONCURRENCY

@@ -10,9 +10,8 @@ import httpx
 import pytest
 
 
-@pytest.fixture
-def command():
-    process = subprocess.Popen(
+def _start(*options):
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -23,17 +22,27 @@ def command():
             "7",
             "--seed",
             "3",
+            *options,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    yield process
+
+
+def _stop(process):
     if process.poll() is None:
         process.kill()
     process.wait(10)
     process.stdout.close()
     process.stderr.close()
+
+
+@pytest.fixture
+def command():
+    process = _start()
+    yield process
+    _stop(process)
 
 
 def _started(process):
@@ -65,3 +74,13 @@ def test_help_describes_the_options():
     )
     assert "--leads" in result.stdout
     assert "--port" in result.stdout
+
+
+def test_page_cap_option_caps_every_page():
+    process = _start("--page-cap", "2")
+    try:
+        base_url, api_key = _started(process)
+        page = httpx.get(f"{base_url}/api/v1/lead/", auth=(api_key, "")).json()
+    finally:
+        _stop(process)
+    assert (len(page["data"]), page["has_more"]) == (2, True)

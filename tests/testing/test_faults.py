@@ -9,6 +9,7 @@ import pytest
 
 from close_seq_ext.testing import Fault
 from tests.testing.conftest import SEQUENCES, sequence_body
+from tests.waiting import wait_until_sync
 
 
 def test_status_fault_answers_json_by_default(close_server, api):
@@ -125,14 +126,42 @@ def test_status_fault_with_an_exact_json_body(close_server, api):
 def test_a_delayed_request_whose_client_left_is_logged_as_499_and_not_as_a_server_bug(
     close_server, api
 ):
-    close_server.inject("POST", SEQUENCES, Fault.delay(0.3))
+    # The client gives up long before the delay ends, even on a loaded machine.
+    close_server.inject("POST", SEQUENCES, Fault.delay(1.0))
     with pytest.raises(httpx.ReadTimeout):
         api.post(SEQUENCES, json=sequence_body(), timeout=0.05)
-    deadline = time.monotonic() + 5
-    while not close_server.calls.calls:
-        assert time.monotonic() < deadline, "the delayed request never ended"
-        time.sleep(0.02)
+    wait_until_sync(lambda: close_server.calls.calls, "the delayed request to end")
     [call] = close_server.calls.calls
     assert call.status_code == 499
     close_server.check()  # the client leaving is not a bug of the server
     assert close_server.state.sequences == {}
+
+
+def test_a_fault_with_a_probability_hits_about_that_share_of_requests(close_server, api):
+    rule = close_server.inject("GET", SEQUENCES, Fault.status(503), times=None, probability=0.25)
+    statuses = [api.get(SEQUENCES).status_code for _ in range(200)]
+    assert statuses.count(503) == rule.hits
+    assert 25 <= rule.hits <= 75  # 50 expected; the seeded draw is the same every run
+    assert set(statuses) == {200, 503}
+
+
+def test_the_same_seed_hits_the_same_requests(close_server, api):
+    def run() -> list[int]:
+        close_server.faults.clear()
+        close_server.inject("GET", SEQUENCES, Fault.status(503), times=None, probability=0.5)
+        return [api.get(SEQUENCES).status_code for _ in range(20)]
+
+    assert run() == run()
+
+
+def test_times_counts_the_hits_of_a_probable_fault(close_server, api):
+    rule = close_server.inject("GET", SEQUENCES, Fault.status(503), times=2, probability=0.5)
+    statuses = [api.get(SEQUENCES).status_code for _ in range(40)]
+    assert statuses.count(503) == 2
+    assert rule.remaining == 0
+
+
+@pytest.mark.parametrize("probability", [0, -0.5, 1.5, True])
+def test_a_probability_out_of_range_is_refused_naming_it(close_server, probability):
+    with pytest.raises(ValueError, match="probability"):
+        close_server.inject("GET", SEQUENCES, Fault.status(503), probability=probability)

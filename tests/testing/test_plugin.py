@@ -27,6 +27,13 @@ def test_second_starts_from_a_fresh_state(close_server):
 
 def test_options_fixture_configures_the_server(close_server):
     assert len(close_server.state.leads) == 3
+
+def test_sets_a_rate_limit_of_one_an_hour(close_server):
+    close_server.rate_limits.set(1, 3600)
+
+def test_the_session_server_used_directly_is_clean_after_a_test(make_close_server):
+    url, auth = make_close_server.url("/api/v1/sequence/"), (make_close_server.api_key, "")
+    assert [httpx.get(url, auth=auth).status_code for _ in range(2)] == [200, 200]
 """
 
 # Plugins this repository installs that a user's run does not need (they only cost start-up).
@@ -61,7 +68,7 @@ def test_user_tests_get_a_fresh_configured_server(tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 passed" in result.stdout
+    assert "5 passed" in result.stdout
 
 
 def test_plugin_imports_without_the_extra_and_start_explains(tmp_path):

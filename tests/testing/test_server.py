@@ -106,6 +106,21 @@ def test_a_bad_latency_is_refused_naming_it(latency):
         CloseServer(leads=0, latency=latency)
 
 
+def test_page_cap_answers_at_most_that_many_items_and_says_more_follow():
+    with CloseServer(leads=5, page_cap=2) as server:
+        auth = (server.api_key, "")
+        first = httpx.get(server.url("/api/v1/lead/?_limit=100"), auth=auth).json()
+        last = httpx.get(server.url("/api/v1/lead/?_skip=4&_limit=100"), auth=auth).json()
+    assert (len(first["data"]), first["has_more"]) == (2, True)
+    assert (len(last["data"]), last["has_more"]) == (1, False)
+
+
+@pytest.mark.parametrize("page_cap", [0, 2.5, True])
+def test_a_bad_page_cap_is_refused_naming_it(page_cap):
+    with pytest.raises(ValueError, match="page_cap"):
+        CloseServer(leads=0, page_cap=page_cap)
+
+
 def test_a_request_held_across_a_reset_changes_nothing_after_it(close_server):
     """The fence: a request that arrived before `reset()` cannot act on the next test's state."""
     close_server.inject("POST", SEQUENCES, Fault.delay(HELD))

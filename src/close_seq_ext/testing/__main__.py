@@ -39,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--bulk-rate", type=float, default=1000.0, help="bulk objects per second")
     parser.add_argument("--max-limit", type=int, default=100, help="largest _limit accepted")
     parser.add_argument(
+        "--page-cap",
+        type=int,
+        help="most items per page whatever _limit asks, has_more still true (as Close may)",
+    )
+    parser.add_argument(
         "--latency",
         type=float,
         default=0.0,
@@ -68,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         rate_limit=rate_limit,
         bulk_progress=BulkProgress.rate(args.bulk_rate),
         max_limit=args.max_limit,
+        page_cap=args.page_cap,
         latency=args.latency,
     )
     try:

@@ -79,6 +79,8 @@ def _many(
         skip, limit = check.page_params(
             req.query, max_limit=state.max_limit, max_skip=state.max_skip
         )
+        if state.page_cap is not None:
+            limit = min(limit, state.page_cap)
         fields = check.fields_param(req.query)
         items, has_more = list_page(state, req.query, skip, limit)
         if fields is not None or not cached:

@@ -13,6 +13,7 @@ True
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
 from collections.abc import Mapping
@@ -113,22 +114,37 @@ def _phrase(status: int) -> str:
 
 @dataclass
 class FaultRule:
-    """A registered fault: which requests it hits, how many more times, and how often it did."""
+    """A registered fault: which requests it hits, how many more times, and how often it did.
+
+    With a `probability` below 1 the rule fires on that share of the matching requests,
+    drawn from a generator seeded with `seed`, so a run's mix repeats; a request it spares
+    goes on to the next rule. `hits` and `remaining` count only the requests it fired on.
+    """
 
     method: str
     path: str
     fault: Fault
     remaining: int | None
     hits: int = 0
+    probability: float = 1.0
+    seed: int | None = 0
     _regex: re.Pattern[str] = field(init=False, repr=False)
+    _random: random.Random = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        if isinstance(self.probability, bool) or not 0 < self.probability <= 1:
+            raise ValueError(f"probability must be > 0 and <= 1, got {self.probability!r}")
+        self._random = random.Random(self.seed)
         # `{name}` matches one path segment (an id), `*` matches anything.
         parts = re.split(r"(\{[^/}]*\}|\*)", self.path)
         pattern = "".join(
             "[^/]+" if p.startswith("{") else ".*" if p == "*" else re.escape(p) for p in parts
         )
         self._regex = re.compile(pattern)
+
+    def fires(self) -> bool:
+        """Whether the rule acts on this matching request (always, below probability 1)."""
+        return self.probability == 1 or self._random.random() < self.probability
 
     def matches(self, method: str, path: str) -> bool:
         """Whether this rule applies to a request (and still has uses left)."""
@@ -146,13 +162,23 @@ class Faults:
         self._rules: list[FaultRule] = []
         self._lock = threading.Lock()
 
-    def add(self, method: str, path: str, fault: Fault, *, times: int | None = 1) -> FaultRule:
+    def add(
+        self,
+        method: str,
+        path: str,
+        fault: Fault,
+        *,
+        times: int | None = 1,
+        probability: float = 1.0,
+        seed: int | None = 0,
+    ) -> FaultRule:
         """Make the next `times` requests (None: all) matching `method` and `path` hit `fault`.
 
         `path` is a literal path, a pattern with ``{id}`` for one segment, or ``*``;
-        `method` may be ``*``.
+        `method` may be ``*``. With `probability` < 1, each matching request is hit with
+        that chance (seeded by `seed`; None seeds from the system), `times` counting hits.
         """
-        rule = FaultRule(method.upper(), path, fault, times)
+        rule = FaultRule(method.upper(), path, fault, times, probability=probability, seed=seed)
         with self._lock:
             self._rules.append(rule)
         return rule
@@ -161,7 +187,7 @@ class Faults:
         """Consume and return the fault for this request, if one is waiting."""
         with self._lock:
             for rule in self._rules:
-                if rule.matches(method, path):
+                if rule.matches(method, path) and rule.fires():
                     rule.hits += 1
                     if rule.remaining is not None:
                         rule.remaining -= 1

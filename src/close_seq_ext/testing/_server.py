@@ -61,6 +61,9 @@ class CloseServer:
         bulk_progress: Pace of bulk actions (default: 1,000 objects per second).
         max_limit: Largest `_limit` accepted; past it the answer is 400.
         max_skip: Largest `_skip` accepted (None: unlimited).
+        page_cap: Most items in one answer, whatever `_limit` asks (None: `_limit`). A
+            capped page still says `has_more: true` while items follow, as Close may:
+            ``CloseServer(page_cap=30)`` answers ``_limit=100`` with 30 items.
         allow_manual_activation: Whether a subscription can be set back to `active` by PUT.
         latency: Seconds added to every answer, to model the network between a client and
             Close (half on the way in, half on the way out): ``CloseServer(latency=0.08)``.
@@ -85,11 +88,16 @@ class CloseServer:
         bulk_progress: BulkProgress | None = None,
         max_limit: int = 100,
         max_skip: int | None = None,
+        page_cap: int | None = None,
         allow_manual_activation: bool = True,
         latency: float = 0.0,
     ) -> None:
         if isinstance(latency, bool) or not isinstance(latency, int | float) or latency < 0:
             raise ValueError(f"latency must be a number of seconds >= 0, got {latency!r}")
+        if page_cap is not None and (
+            isinstance(page_cap, bool) or not isinstance(page_cap, int) or page_cap < 1
+        ):
+            raise ValueError(f"page_cap must be None or an int >= 1, got {page_cap!r}")
         self.latency = float(latency)
         self.state = ServerState(
             leads=leads,
@@ -98,6 +106,7 @@ class CloseServer:
             oauth_token=oauth_token,
             max_limit=max_limit,
             max_skip=max_skip,
+            page_cap=page_cap,
             bulk_progress=bulk_progress,
             allow_manual_activation=allow_manual_activation,
         )
@@ -175,13 +184,26 @@ class CloseServer:
 
     # --- knobs
 
-    def inject(self, method: str, path: str, fault: Fault, *, times: int | None = 1) -> FaultRule:
+    def inject(
+        self,
+        method: str,
+        path: str,
+        fault: Fault,
+        *,
+        times: int | None = 1,
+        probability: float = 1.0,
+        seed: int | None = 0,
+    ) -> FaultRule:
         """Make the next `times` requests matching `method` and `path` hit `fault`.
+
+        With `probability` below 1, each matching request is hit with that chance, from a
+        generator seeded with `seed` (the same run, the same requests hit):
 
         >>> server = CloseServer(leads=0)
         >>> rule = server.inject("GET", "/api/v1/sequence/", Fault.status(503))
+        >>> flaky = server.inject("GET", "*", Fault.status(502), times=None, probability=0.05)
         """
-        return self.faults.add(method, path, fault, times=times)
+        return self.faults.add(method, path, fault, times=times, probability=probability, seed=seed)
 
     def reset(self) -> None:
         """Forget everything tests did: data, faults, rate-limit rules and counts, calls, errors.

@@ -58,6 +58,8 @@ class ServerState:
         oauth_token: The accepted Bearer token; generated from `seed` if None.
         max_limit: Largest `_limit` accepted; past it the answer is 400.
         max_skip: Largest `_skip` accepted (None: no maximum).
+        page_cap: Most items in one page, whatever `_limit` asks (None: `_limit`); a capped
+            page says `has_more: true` while items follow, as Close may.
         bulk_progress: Pace of bulk actions (default: 1,000 objects per second).
         allow_manual_activation: Whether PUT ``{"status": "active"}`` on a subscription is
             accepted; Close refuses it (400) on plans without workflow runs.
@@ -73,6 +75,7 @@ class ServerState:
         oauth_token: str | None = None,
         max_limit: int = 100,
         max_skip: int | None = None,
+        page_cap: int | None = None,
         bulk_progress: BulkProgress | None = None,
         allow_manual_activation: bool = True,
         clock: Callable[[], float] = time.monotonic,
@@ -85,6 +88,7 @@ class ServerState:
         self.seed = seed
         self.max_limit = max_limit
         self.max_skip = max_skip
+        self.page_cap = page_cap
         self.bulk_progress = bulk_progress or BulkProgress.rate(1000)
         self.allow_manual_activation = allow_manual_activation
         self._clock = clock
@@ -93,7 +97,13 @@ class ServerState:
         self.user_id = new_id("user_", rng)
         self.api_key = api_key or "api_" + new_id("", rng)
         self.oauth_token = oauth_token or "oa2_" + new_id("", rng)
-        self._initial = (self.bulk_progress, max_limit, max_skip, allow_manual_activation)
+        self._initial = (
+            self.bulk_progress,
+            max_limit,
+            max_skip,
+            page_cap,
+            allow_manual_activation,
+        )
         self._generated: list[Obj] | None = None
         self._leads_exposed = False
         self.reset()
@@ -104,9 +114,13 @@ class ServerState:
         """Back to the state right after start: the same leads and ids, nothing else."""
         with self.lock:
             self.generation += 1
-            self.bulk_progress, self.max_limit, self.max_skip, self.allow_manual_activation = (
-                self._initial
-            )
+            (
+                self.bulk_progress,
+                self.max_limit,
+                self.max_skip,
+                self.page_cap,
+                self.allow_manual_activation,
+            ) = self._initial
             self._rng = random.Random(f"{self.seed}-objects")
             # Generating thousands of leads takes a while and this runs before every test:
             # keep the generated ones unless a test could have changed them.

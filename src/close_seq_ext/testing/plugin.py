@@ -2,8 +2,9 @@
 
 Fixtures:
 
-- ``close_server``: the running `CloseServer`, reset before each test (data, faults, rate
-  limits, call log); after the test, errors the server hit are re-raised.
+- ``close_server``: the running `CloseServer`, reset before and after each test (data,
+  faults, rate limits, call log; a request still in flight from another test is fenced
+  off); after the test, errors the server hit are re-raised.
 - ``make_close_server``: the same server, session-scoped, started once.
 - ``close_server_options``: session-scoped dict of `CloseServer` keyword arguments;
   override it in a ``conftest.py`` to change leads, limits or bulk pace.
@@ -54,7 +55,14 @@ def make_close_server(close_server_options: dict[str, Any]) -> Iterator[CloseSer
 
 @pytest.fixture
 def close_server(make_close_server: CloseServer) -> Iterator[CloseServer]:
-    """The local Close server with a fresh state for this test."""
+    """The local Close server with a fresh state for this test.
+
+    Reset before the test and again after it, so that what a test set (a rate limit, a
+    fault) is gone for a later test that uses `make_close_server` directly, too.
+    """
     make_close_server.reset()
-    yield make_close_server
-    make_close_server.check()
+    try:
+        yield make_close_server
+        make_close_server.check()
+    finally:
+        make_close_server.reset()
