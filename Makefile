@@ -6,7 +6,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 # The published extras the development install includes; the tools come from pyproject's
 # dependency groups, which are never published.
-EXTRAS := testing,cli
+EXTRAS := testing,cli,redis
 
 .PHONY: install generate check-generated lint typecheck test test-cli-newest test-repeat vendor demo bench bench-quick
 

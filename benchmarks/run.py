@@ -15,8 +15,9 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks import distance, imports, memory, pagination, parsing, polling, ratelimit
+from benchmarks import distance, fleet, imports, memory, pagination, parsing, polling, ratelimit
 from benchmarks._common import ROOT, Section, server
+from tests.redis_support import RedisServer
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
@@ -32,6 +33,8 @@ class Sizes:
     tasks: int
     polls: tuple[float, ...]
     import_runs: int
+    fleet_requests: int
+    fleet_tasks: int
     distance: int
     far: int
     distance_runs: int
@@ -47,6 +50,8 @@ FULL = Sizes(
     tasks=100,
     polls=(2, 5, 10, 20),
     import_runs=9,
+    fleet_requests=400,
+    fleet_tasks=25,
     distance=20_000,
     far=5_000,
     # Each one-at-a-time walk of 20,000 items takes 17 s: 3 runs keep the section at ~3 min.
@@ -62,12 +67,15 @@ QUICK = Sizes(
     tasks=20,
     polls=(1,),
     import_runs=1,
+    fleet_requests=40,
+    fleet_tasks=5,
     distance=500,
     far=200,
     distance_runs=1,
 )
 RATE_LIMIT = 200
 BULK_RATE = 10.0  # objects per second
+FLEET_LIMIT, FLEET_PROCESSES, FLEET_LATENCY = 50, 4, 0.02
 # Walk at a distance: a round trip to Close from another continent, and a per-key limit;
 # then farther (a slow network, or Close slow to answer), to choose the default window by.
 DISTANCE_LATENCY = 0.08
@@ -83,11 +91,12 @@ def sections(sizes: Sizes, runs: int) -> list[Section]:
         done.append(pagination.run(srv, sizes.walk, max(runs, sizes.walk_runs)))
         done.append(memory.run(srv, sizes.memory_walk, runs))
     done.append(parsing.run(runs, sizes.parse_pages))
-    with server("--subscriptions", 1, "--rate-limit", RATE_LIMIT) as srv:
-        done.append(ratelimit.run(srv, RATE_LIMIT, sizes.requests, sizes.tasks, runs))
+    with server("--subscriptions", 1, "--rate-limit", RATE_LIMIT) as srv, RedisServer() as store:
+        done.append(ratelimit.run(srv, store.url, RATE_LIMIT, sizes.requests, sizes.tasks, runs))
     with server("--leads", 300, "--bulk-rate", BULK_RATE) as srv:
         done.append(polling.run(srv, BULK_RATE, list(sizes.polls), runs))
     done.append(imports.run(max(runs, sizes.import_runs)))
+    done.append(run_fleet(sizes, runs))
     for number, size, latency, target in [
         (8, sizes.distance, DISTANCE_LATENCY, DISTANCE_TARGET),
         (9, sizes.far, FAR_LATENCY, None),
@@ -100,6 +109,22 @@ def sections(sizes: Sizes, runs: int) -> list[Section]:
             )
             done.append(section)
     return sorted(done, key=lambda section: section.title)
+
+
+def run_fleet(sizes: Sizes, runs: int) -> Section:
+    limits = ("--rate-limit", FLEET_LIMIT, "--latency", FLEET_LATENCY)
+    with server("--subscriptions", 1, *limits) as srv, RedisServer() as store:
+        flush = store.client().flushall
+        return fleet.run(
+            srv,
+            store.url,
+            flush,
+            FLEET_LIMIT,
+            FLEET_PROCESSES,
+            sizes.fleet_requests,
+            sizes.fleet_tasks,
+            runs,
+        )
 
 
 def git(*args: str) -> str:
@@ -140,7 +165,7 @@ def report(done: list[Section], runs: int, command: str, took: float, where: str
             for row in section.summary
         ]
     lines += [
-        "| 7. CI | `make bench-quick` in `.ci/run` | runs every benchmark at tiny "
+        "| 10. CI | `make bench-quick` in `.ci/run` | runs every benchmark at tiny "
         "sizes, checks no speed | keeps them working |",
         "",
     ]

@@ -17,3 +17,7 @@ if os.environ.get("CI"):
 @pytest.fixture(params=["asyncio", "trio"])
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+# The `redis_server` fixture: a real Valkey server on a free loopback port, per test.
+pytest_plugins = ["tests.redis_support"]

@@ -196,7 +196,7 @@ def _connection(
     ] = 30.0,
     max_retries: Annotated[
         int,
-        typer.Option(min=0, help="Retries after a 429, a gateway error or a failed connection."),
+        typer.Option(min=0, help="Retries after a gateway error or a failed connection."),
     ] = 4,
     allow_insecure_http: Annotated[
         bool,

@@ -22,7 +22,7 @@ import httpx
 from close_sequences import Client
 
 from ._errors import CloseError
-from ._ratelimit import RateLimitGate
+from ._ratelimit import Gate, RateLimitGate
 from ._retry import RetryPolicy
 from ._transport import AsyncCloseTransport, CloseTransport
 from ._version import __version__
@@ -89,6 +89,7 @@ def make_client(
     backoff_initial: float = 0.5,
     backoff_max: float = 8.0,
     allow_insecure_http: bool = False,
+    rate_limit_url: str | None = None,
     **options: Any,
 ) -> Client:
     """The generated client, authenticated and hardened for Close.
@@ -102,10 +103,11 @@ def make_client(
             of `close_seq_ext.testing` without changing its code).
         timeout: Seconds (or an `httpx.Timeout`) for each try; the default waits 10 s to
             connect and 30 s to read.
-        max_retries: Retries after the first try, for 429s, gateway errors and failed
-            connections (see `_retry` for which requests may be retried). Default 4.
-        max_retry_wait: The longest wait Close may ask for (on a 429) that is still waited
-            out, in seconds; a longer one raises `RateLimitError` at once. Default 60.
+        max_retries: Retries after the first try, for gateway errors and failed connections
+            (see `_retry` for which requests may be retried). Default 4.
+        max_retry_wait: The most time one call waits out 429s, in seconds, over all its
+            tries: a 429 is retried, for every method, while the waits Close asks for fit
+            in it; one that does not raises `RateLimitError` at once. Default 60.
         backoff_initial: The first wait, in seconds, when Close names none; it doubles with
             each retry, and each wait is drawn between half and all of it. Default 0.5.
         backoff_max: The longest such wait, in seconds. Default 8.
@@ -121,8 +123,9 @@ def make_client(
 
     Raises:
         MissingCredentialsError: No key, no token and no `CLOSE_API_KEY`.
-        ValueError: Both a key and a token, an empty or malformed credential, or an unsafe
-            base URL.
+        ValueError: Both a key and a token, an empty or malformed credential, an unsafe
+            base URL, or a `rate_limit_url` that is not a Redis URL.
+        ImportError: `rate_limit_url` without the `redis` extra installed.
 
     Example:
         async with make_client("api_...") as client:
@@ -152,7 +155,8 @@ def make_client(
         "timeout": timeout,
         **options,
     }
-    gate = RateLimitGate()  # shared, so sync and async calls slow down together
+    # Shared, so sync and async calls slow down together.
+    gate = _gate(rate_limit_url, namespace=(base_url, header))
     async_inner = inner if isinstance(inner, httpx.AsyncBaseTransport) else None
     sync_inner = inner if isinstance(inner, httpx.BaseTransport) else None
     async_transport = AsyncCloseTransport(
@@ -165,6 +169,17 @@ def make_client(
     client.set_async_httpx_client(httpx.AsyncClient(transport=async_transport, **settings))
     client.set_httpx_client(httpx.Client(transport=sync_transport, **settings))
     return client
+
+
+def _gate(url: str | None, *, namespace: tuple[str, str]) -> Gate:
+    if url is None:
+        url = os.environ.get("CLOSE_RATE_LIMIT_URL") or None
+    if url is None:
+        return RateLimitGate()
+    # Imported here: the redis extra is optional, and a client without a store never needs it.
+    from ._ratelimit_redis import RedisGate, store_namespace
+
+    return RedisGate(url, namespace=store_namespace(*namespace), fallback=RateLimitGate())
 
 
 @attrs.frozen

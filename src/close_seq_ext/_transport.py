@@ -30,12 +30,15 @@ from ._errors import (
     APITimeoutError,
     error_for_response,
 )
-from ._ratelimit import RateLimitGate, endpoint_group
+from ._ratelimit import Gate, RateLimitGate, endpoint_group
 from ._retry import RetryPolicy, retry_after, retryable_error, retryable_status
 
 __all__ = ["AsyncCloseTransport", "CloseTransport"]
 
 logger = logging.getLogger("close_seq_ext")
+# Each 429 spends at least this much of the call's `max_retry_wait`, so a server that keeps
+# refusing with "wait 0" ends in `RateLimitError` instead of being asked forever.
+_MIN_RATE_LIMIT_CHARGE = 0.25
 
 
 class CloseResponse(httpx.Response):
@@ -120,15 +123,39 @@ class _Attempts:
         self.request = request
         self.policy = policy
         self.attempt = 0
+        self.rate_limited = 0
+        self.rate_limit_spent = 0.0
 
     def wait_after_response(self, response: httpx.Response) -> float | None:
         """Seconds to wait before retrying `response`'s request, or None to give up."""
         if not retryable_status(self.request.method, response.status_code):
             return None
         hint = retry_after(response)
+        if response.status_code == 429:
+            return self._rate_limit_wait(hint)
         if hint is not None and hint > self.policy.max_retry_wait:
             return None
         return self._next_wait(hint, f"status {response.status_code}")
+
+    def _rate_limit_wait(self, hint: float | None) -> float | None:
+        # Close refused without acting: a 429 is retried as long as the waits Close asks for
+        # fit in the call's budget, however many there are (a fleet on one key may meet
+        # several), rather than counting against the retries for errors.
+        self.rate_limited += 1
+        wait = hint if hint is not None else self.policy.backoff(self.rate_limited)
+        spent = self.rate_limit_spent + max(wait, _MIN_RATE_LIMIT_CHARGE)
+        if spent > self.policy.max_retry_wait:
+            return None
+        self.rate_limit_spent = spent
+        logger.info(
+            "retrying %s %s after status 429 in %.2fs (%.1fs of %.1fs waited on 429s)",
+            self.request.method,
+            self.request.url.path,
+            wait,
+            spent,
+            self.policy.max_retry_wait,
+        )
+        return wait
 
     def wait_after_error(self, error: httpx.TransportError) -> float | None:
         """Seconds to wait before resending after `error`, or None to give up."""
@@ -171,11 +198,11 @@ class AsyncCloseTransport(httpx.AsyncBaseTransport):
         inner: httpx.AsyncBaseTransport,
         *,
         policy: RetryPolicy,
-        gate: RateLimitGate | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self._inner = inner
         self._policy = policy
-        self._gate = gate if gate is not None else RateLimitGate()
+        self._gate: Gate = gate if gate is not None else RateLimitGate()
         # Requests beyond the pool's connections wait here rather than in httpcore's pool,
         # which rescans every queued request against every connection at each step: with
         # 100 tasks on 50 connections that scan took half the client's CPU and capped
@@ -188,7 +215,7 @@ class AsyncCloseTransport(httpx.AsyncBaseTransport):
         attempts = _Attempts(request, self._policy)
         while True:
             # A slot freed by the window's reset may be taken by another task: ask again.
-            while (hold := self._gate.reserve(group)) > 0:  # noqa: ASYNC110
+            while (hold := await self._gate.areserve(group)) > 0:  # noqa: ASYNC110
                 await anyio.sleep(hold)
             with _mapped_errors(request):
                 try:
@@ -199,14 +226,14 @@ class AsyncCloseTransport(httpx.AsyncBaseTransport):
                         raise
                     await anyio.sleep(delay)
                     continue
-            self._gate.observe(group, response)
+            await self._gate.aobserve(group, response)
             if response.is_success:
                 return response
             delay = attempts.wait_after_response(response)
             if delay is None:
                 raise _final_error(response)
             if response.status_code == 429:
-                self._gate.block(group, delay)
+                await self._gate.ablock(group, delay)
             else:
                 await anyio.sleep(delay)
 
@@ -246,6 +273,7 @@ class AsyncCloseTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+        await self._gate.aclose()
 
 
 class CloseTransport(httpx.BaseTransport):
@@ -256,11 +284,11 @@ class CloseTransport(httpx.BaseTransport):
         inner: httpx.BaseTransport,
         *,
         policy: RetryPolicy,
-        gate: RateLimitGate | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self._inner = inner
         self._policy = policy
-        self._gate = gate if gate is not None else RateLimitGate()
+        self._gate: Gate = gate if gate is not None else RateLimitGate()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         group = endpoint_group(request.method, request.url.path)
@@ -299,3 +327,4 @@ class CloseTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         self._inner.close()
+        self._gate.close()

@@ -53,3 +53,18 @@ def scripted_client(*outcomes: Outcome, **options: Any) -> tuple[Client, Script]
 
 def sequence_json(**fields: Any) -> dict[str, Any]:
     return {"id": "seq_1", "name": "Demo", "status": "active", **fields}
+
+
+class FakeClock:
+    """A clock that moves only when a test moves it (`clock.now += 1.5`)."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def rate_limit_answer(header: str) -> httpx.Response:
+    """An answer carrying Close's `RateLimit` header, e.g. `limit=10, remaining=2, reset=1`."""
+    return httpx.Response(200, headers={"RateLimit": header})

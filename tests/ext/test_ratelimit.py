@@ -6,20 +6,10 @@ import httpx
 import pytest
 
 from close_seq_ext._ratelimit import RateLimitGate, endpoint_group
+from tests.ext.fakes import FakeClock
+from tests.ext.fakes import rate_limit_answer as answer
 
 GROUP = "GET /api/v1/sequence/"
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def answer(header: str) -> httpx.Response:
-    return httpx.Response(200, headers={"RateLimit": header})
 
 
 def test_ids_in_a_path_fall_into_one_group() -> None:
@@ -136,3 +126,86 @@ def test_the_earliest_reset_of_a_window_is_kept() -> None:
     clock.now += 0.1  # a later answer of the same window, slow to come back
     gate.observe(GROUP, answer("limit=10, remaining=0, reset=0.95"))
     assert gate.reserve(GROUP) == pytest.approx(0.9)
+
+
+# --- a key shared with other processes, without a store
+
+
+def crowded_gate(clock: FakeClock) -> RateLimitGate:
+    """A gate that got 3 answers in a window, then 429s although it kept within the limit."""
+    gate = RateLimitGate(clock)
+    for remaining in (6, 5, 4):
+        gate.reserve(GROUP)
+        gate.observe(GROUP, answer(f"limit=10, remaining={remaining}, reset=1"))
+    gate.block(GROUP, 1.0)
+    gate.block(GROUP, 1.0)
+    clock.now += 1.0
+    return gate
+
+
+def granted_now(gate: RateLimitGate) -> int:
+    """How many requests go before the gate asks to wait."""
+    count = 0
+    while gate.reserve(GROUP) == 0.0:
+        count += 1
+    return count
+
+
+def test_after_a_429_within_the_limit_a_window_takes_what_close_granted_it() -> None:
+    assert granted_now(crowded_gate(FakeClock())) == 3
+
+
+def test_a_single_429_within_the_limit_does_not_make_the_key_shared() -> None:
+    # Alone on its key, a client meets one when Close counts a late request of the last
+    # window in the new one.
+    clock = FakeClock()
+    gate = RateLimitGate(clock)
+    gate.observe(GROUP, answer("limit=10, remaining=0, reset=1"))
+    gate.block(GROUP, 1.0)
+    clock.now += 1.0
+    assert granted_now(gate) == 10
+
+
+def test_a_first_burst_past_an_unknown_limit_does_not_make_the_key_shared() -> None:
+    clock = FakeClock()
+    gate = RateLimitGate(clock)
+    for _ in range(12):
+        gate.reserve(GROUP)
+    gate.observe(GROUP, answer("limit=10, remaining=0, reset=1"))
+    gate.block(GROUP, 1.0)
+    clock.now += 1.0
+    assert granted_now(gate) == 10
+
+
+def test_the_share_grows_after_a_window_in_which_close_had_requests_left() -> None:
+    clock = FakeClock()
+    gate = crowded_gate(clock)
+    granted_now(gate)
+    gate.observe(GROUP, answer("limit=10, remaining=5, reset=1"))
+    clock.now += 1.0
+    assert granted_now(gate) == 4  # a tenth of the limit more
+
+
+def test_the_share_holds_while_the_others_spend_the_rest_of_each_window() -> None:
+    clock = FakeClock()
+    gate = crowded_gate(clock)
+    granted_now(gate)
+    gate.observe(GROUP, answer("limit=10, remaining=0, reset=1"))
+    clock.now += 1.0
+    assert granted_now(gate) == 3
+
+
+def test_wake_ups_on_a_shared_key_are_spread_past_the_reset() -> None:
+    clock = FakeClock()
+    gate = crowded_gate(clock)
+    granted_now(gate)
+    gate.observe(GROUP, answer("limit=10, remaining=0, reset=1"))
+    waits = [gate.reserve(GROUP) for _ in range(20)]
+    assert all(1.0 <= wait <= 1.05 for wait in waits)
+    assert len(set(waits)) > 1
+
+
+def test_wake_ups_of_a_client_alone_on_its_key_are_not_delayed() -> None:
+    gate = RateLimitGate(FakeClock())
+    gate.observe(GROUP, answer("limit=10, remaining=0, reset=1"))
+    assert {gate.reserve(GROUP) for _ in range(5)} == {1.0}

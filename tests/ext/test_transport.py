@@ -100,15 +100,33 @@ async def test_a_429_asking_for_more_than_the_cap_raises_at_once_with_retry_afte
     assert script.count == 1
 
 
-async def test_a_429_storm_ends_in_rate_limit_error_after_max_retries() -> None:
+async def test_429s_have_their_own_budget_not_the_retries_for_errors() -> None:
+    limited = httpx.Response(429, headers={"Retry-After": "0.01"})
+    client, script = scripted_client(limited, limited, limited, limited, OK, max_retries=0)
+    async with client:
+        await get_sequence.asyncio("seq_1", client=client)
+    assert script.count == 5
+
+
+async def test_a_429_storm_ends_in_rate_limit_error_once_its_waits_pass_max_retry_wait() -> None:
     client, script = scripted_client(
-        httpx.Response(429, headers={"Retry-After": "0"}), max_retries=3
+        httpx.Response(429, headers={"Retry-After": "0.3"}), max_retry_wait=1
     )
     async with client:
         with pytest.raises(RateLimitError) as caught:
             await get_sequence.asyncio("seq_1", client=client)
-    assert script.count == 4
-    assert caught.value.retry_after == 0
+    assert script.count == 4  # waits of 0.3, 0.6, 0.9 s fit in 1 s; a fourth would not
+    assert caught.value.retry_after == 0.3
+
+
+async def test_a_storm_of_429s_asking_no_wait_still_ends() -> None:
+    client, script = scripted_client(
+        httpx.Response(429, headers={"Retry-After": "0"}), max_retry_wait=1
+    )
+    async with client:
+        with pytest.raises(RateLimitError):
+            await get_sequence.asyncio("seq_1", client=client)
+    assert script.count == 5  # each 429 spends at least 0.25 s of the budget
 
 
 async def test_a_post_is_retried_after_a_429() -> None:
