@@ -95,6 +95,10 @@ def bulk_body(sequence_id: str) -> BulkSequenceSubscriptionCreate:
     )
 
 
+# Every answer but the deliberately slow one comes well within this, even on a loaded machine.
+TIMEOUT = 1.5
+
+
 async def every_error(server: CloseServer, client: Client, wrong: Client) -> list[BaseException]:
     """Drive every error path of a call through `client` (and a 401 through `wrong`)."""
     errors: list[BaseException] = []
@@ -125,8 +129,9 @@ async def every_error(server: CloseServer, client: Client, wrong: Client) -> lis
     await fail(get, ("GET", SEQUENCE, Fault.malformed()))
     await fail(get, ("GET", SEQUENCE, Fault.status(200, body={"unexpected": True})))
     await fail(get, ("GET", SEQUENCE, Fault.status(400, body=b"[" * 50_000 + b"]" * 50_000)))
-    # Answered long past the 0.2 s timeout (the late answers are fenced off by the next reset).
-    await fail(get, ("GET", SEQUENCE, Fault.status(200, delay=2.0)))
+    # Answered long past the client's timeout (the late answers are fenced off by the next
+    # reset).
+    await fail(get, ("GET", SEQUENCE, Fault.status(200, delay=3 * TIMEOUT)))
     await fail(lambda: get_sequence.asyncio("..", client=client))  # refused before sending
 
     async def walk() -> None:
@@ -157,7 +162,7 @@ async def test_no_error_path_shows_the_credential_in_text_repr_traceback_or_logs
 ) -> None:
     right, wrong = credentials(close_server, kind)
     secrets = [form for c in (right, wrong) for value in c.values() for form in wire_forms(value)]
-    options: dict[str, Any] = {"base_url": close_server.base_url, "timeout": 0.2}
+    options: dict[str, Any] = {"base_url": close_server.base_url, "timeout": TIMEOUT}
     options |= {"max_retries": 1, "backoff_initial": 0.01}
     caplog.set_level(logging.DEBUG)
     texts: list[str] = []

@@ -177,6 +177,9 @@ class CloseServer:
     def in_flight(self) -> int:
         """How many requests the server is handling now: received, not yet answered.
 
+        A request counts until its handler has finished, just after its answer's last byte
+        left, so a client may hold the answer a moment before the count drops.
+
         A test can wait for a request to be in flight (to cancel it there) or for the server
         to be idle (before reading the call log), instead of sleeping.
         """
