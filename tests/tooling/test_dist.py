@@ -68,12 +68,12 @@ def test_the_wheel_holds_both_packages_and_no_tests(wheel: zipfile.ZipFile) -> N
     assert not [n for n in wheel.namelist() if n.startswith(("tests/", "examples/"))]
 
 
-def test_the_published_extras_are_testing_and_cli_only(wheel: zipfile.ZipFile) -> None:
+def test_the_published_extras_are_testing_cli_and_redis_only(wheel: zipfile.ZipFile) -> None:
     [name] = [n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")]
     metadata = Parser().parsestr(wheel.read(name).decode())
 
     assert metadata["License-Expression"] == "MIT"
-    assert sorted(metadata.get_all("Provides-Extra")) == ["cli", "testing"]
+    assert sorted(metadata.get_all("Provides-Extra")) == ["cli", "redis", "testing"]
     # No development tool reaches users, pinned or not.
     requirements = " ".join(metadata.get_all("Requires-Dist"))
     for tool in ("pytest", "ruff", "mypy", "openapi-python-client", "import-linter"):
