@@ -7,31 +7,63 @@
 The client is always generated into a temporary folder first, so a spec the generator
 rejects leaves `generated/` untouched and the generator's own message on stderr. The
 post-hooks run ruff with `--isolated`, so the output does not depend on where it is written.
+
+The spec declares Close's naive UTC timestamps with the custom format `naive-utc-date-time`
+(they are not RFC 3339 `date-time`); the generator knows only `date-time`, whose Python type
+(an aware UTC `datetime` that writes Close's text back) is the same for both, so the copy the
+generator reads says `date-time` there.
 """
 
 from __future__ import annotations
 
 import argparse
 import filecmp
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi" / "close-sequences.yaml"
 CONFIG = ROOT / "openapi" / "generator-config.yaml"
 TEMPLATES = ROOT / "openapi" / "templates"
 TARGET = ROOT / "generated" / "close_sequences"
+# Custom formats of the spec, and the generator format that reads them.
+GENERATOR_FORMATS = {"naive-utc-date-time": "date-time"}
 # The generator does not write one; PEP 561 needs it for users' type checkers.
 PY_TYPED = "# Marker file for PEP 561: close_sequences ships type information.\n"
+
+
+def generator_input(spec: Path, folder: Path) -> Path:
+    """Write the copy of `spec` the generator reads (see GENERATOR_FORMATS) into `folder`."""
+    yaml = YAML(typ="safe")
+    document = yaml.load(spec.read_text())
+
+    def rewrite(node: Any) -> Any:
+        if isinstance(node, dict):
+            node = {key: rewrite(value) for key, value in node.items()}
+            if node.get("format") in GENERATOR_FORMATS:
+                node["format"] = GENERATOR_FORMATS[node["format"]]
+            return node
+        if isinstance(node, list):
+            return [rewrite(item) for item in node]
+        return node
+
+    copy = folder / spec.with_suffix(".json").name
+    copy.write_text(json.dumps(rewrite(document), indent=1))
+    return copy
 
 
 def generate_into(folder: Path, spec: Path = SPEC, target: Path = TARGET) -> Path:
     """Run the pinned generator on `spec` into `folder` and return the package directory."""
     out = folder / "close_sequences"
+    spec = generator_input(spec, folder)
     env = dict(os.environ)
     # The post-hooks call `ruff`: make it the one pinned in this interpreter's environment.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import datetime
 import importlib
 from typing import Any
 
@@ -39,19 +38,6 @@ def test_there_is_a_response_example_for_each_seed_page() -> None:
 def example(model_name: str) -> dict[str, Any]:
     value = next(v for _, name, v in RESPONSE_EXAMPLES if name == model_name)
     return copy.deepcopy(value)
-
-
-def test_naive_timestamps_parse_as_naive_datetimes() -> None:
-    sequence = models.Sequence.from_dict(example("Sequence"))
-    assert sequence.date_created == datetime.datetime(2022, 3, 10, 14, 21, 15, 270359)
-    assert isinstance(sequence.date_created, datetime.datetime)
-    assert sequence.date_created.tzinfo is None
-
-
-def test_offset_timestamps_parse_as_aware_datetimes() -> None:
-    bulk = models.BulkSequenceSubscription.from_dict(example("BulkSequenceSubscription"))
-    assert isinstance(bulk.date_created, datetime.datetime)
-    assert bulk.date_created.utcoffset() == datetime.timedelta(0)
 
 
 def test_an_unknown_top_level_field_is_kept_through_to_dict() -> None:

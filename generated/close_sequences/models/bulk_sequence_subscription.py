@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 from ..models.bulk_action_status import BulkActionStatus
 from ..models.bulk_action_type import BulkActionType
 from ..models.contact_preference import ContactPreference
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, parse_timestamp, timestamp_text
 
 T = TypeVar("T", bound="BulkSequenceSubscription")
 
@@ -197,7 +197,7 @@ class BulkSequenceSubscription:
         if isinstance(self.date_created, Unset):
             date_created = UNSET
         elif isinstance(self.date_created, datetime.datetime):
-            date_created = self.date_created.isoformat()
+            date_created = timestamp_text(self.date_created)
         else:
             date_created = self.date_created
 
@@ -205,7 +205,7 @@ class BulkSequenceSubscription:
         if isinstance(self.date_updated, Unset):
             date_updated = UNSET
         elif isinstance(self.date_updated, datetime.datetime):
-            date_updated = self.date_updated.isoformat()
+            date_updated = timestamp_text(self.date_updated)
         else:
             date_updated = self.date_updated
 
@@ -285,14 +285,11 @@ class BulkSequenceSubscription:
 
         status: BulkActionStatus | None | Unset = _get("status", UNSET)
         if isinstance(status, str):
-            try:
-                status_type_0 = _BULK_ACTION_STATUS_BY_VALUE.get(
-                    status
-                ) or BulkActionStatus(status)
+            status_type_0 = _BULK_ACTION_STATUS_BY_VALUE.get(
+                status
+            ) or BulkActionStatus(status)
 
-                status = status_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            status = status_type_0
 
         sequence_id: None | str | Unset = _get("sequence_id", UNSET)
 
@@ -308,14 +305,11 @@ class BulkSequenceSubscription:
             "contact_preference", UNSET
         )
         if isinstance(contact_preference, str):
-            try:
-                contact_preference_type_0 = _CONTACT_PREFERENCE_BY_VALUE.get(
-                    contact_preference
-                ) or ContactPreference(contact_preference)
+            contact_preference_type_0 = _CONTACT_PREFERENCE_BY_VALUE.get(
+                contact_preference
+            ) or ContactPreference(contact_preference)
 
-                contact_preference = contact_preference_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            contact_preference = contact_preference_type_0
 
         sender_account_id: None | str | Unset = _get("sender_account_id", UNSET)
 
@@ -325,12 +319,9 @@ class BulkSequenceSubscription:
 
         calls_assigned_to: list[str] | None | Unset = _get("calls_assigned_to", UNSET)
         if isinstance(calls_assigned_to, list):
-            try:
-                calls_assigned_to_type_0 = cast("list[str]", calls_assigned_to)
+            calls_assigned_to_type_0 = cast("list[str]", calls_assigned_to)
 
-                calls_assigned_to = calls_assigned_to_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            calls_assigned_to = calls_assigned_to_type_0
 
         from_phone_number_id: None | str | Unset = _get("from_phone_number_id", UNSET)
 
@@ -352,21 +343,15 @@ class BulkSequenceSubscription:
 
         date_created: datetime.datetime | None | Unset = _get("date_created", UNSET)
         if isinstance(date_created, str):
-            try:
-                date_created_type_0 = datetime.datetime.fromisoformat(date_created)
+            date_created_type_0 = parse_timestamp(date_created, "date_created")
 
-                date_created = date_created_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            date_created = date_created_type_0
 
         date_updated: datetime.datetime | None | Unset = _get("date_updated", UNSET)
         if isinstance(date_updated, str):
-            try:
-                date_updated_type_0 = datetime.datetime.fromisoformat(date_updated)
+            date_updated_type_0 = parse_timestamp(date_updated, "date_updated")
 
-                date_updated = date_updated_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            date_updated = date_updated_type_0
 
         bulk_sequence_subscription = cls(
             id,

@@ -8,7 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.sequence_status import SequenceStatus
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, parse_timestamp, timestamp_text
 
 if TYPE_CHECKING:
     from ..models.schedule import Schedule
@@ -60,7 +60,9 @@ class Sequence:
     created_by_id: None | str | Unset = UNSET
     updated_by_id: None | str | Unset = UNSET
     date_created: datetime.datetime | Unset = UNSET
+    """ UTC, as ISO 8601 text without an offset. """
     date_updated: datetime.datetime | Unset = UNSET
+    """ UTC, as ISO 8601 text without an offset. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -111,11 +113,11 @@ class Sequence:
 
         date_created: str | Unset = UNSET
         if not isinstance(self.date_created, Unset):
-            date_created = self.date_created.isoformat()
+            date_created = timestamp_text(self.date_created)
 
         date_updated: str | Unset = UNSET
         if not isinstance(self.date_updated, Unset):
-            date_updated = self.date_updated.isoformat()
+            date_updated = timestamp_text(self.date_updated)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -175,12 +177,9 @@ class Sequence:
 
         schedule: None | Schedule | Unset = _get("schedule", UNSET)
         if isinstance(schedule, dict):
-            try:
-                schedule_type_0 = Schedule.from_dict(schedule)
+            schedule_type_0 = Schedule.from_dict(schedule)
 
-                schedule = schedule_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            schedule = schedule_type_0
 
         _steps = _get("steps", UNSET)
         steps: list[SequenceStep] | Unset = UNSET
@@ -211,14 +210,14 @@ class Sequence:
         if _date_created is UNSET:
             date_created = UNSET
         else:
-            date_created = datetime.datetime.fromisoformat(_date_created)
+            date_created = parse_timestamp(_date_created, "date_created")
 
         _date_updated = _get("date_updated", UNSET)
         date_updated: datetime.datetime | Unset
         if _date_updated is UNSET:
             date_updated = UNSET
         else:
-            date_updated = datetime.datetime.fromisoformat(_date_updated)
+            date_updated = parse_timestamp(_date_updated, "date_updated")
 
         sequence = cls(
             id,

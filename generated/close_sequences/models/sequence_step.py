@@ -9,7 +9,7 @@ from attrs import field as _attrs_field
 
 from ..models.step_threading import StepThreading
 from ..models.step_type import StepType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, parse_timestamp, timestamp_text
 
 T = TypeVar("T", bound="SequenceStep")
 
@@ -48,7 +48,9 @@ class SequenceStep:
     created_by_id: None | str | Unset = UNSET
     updated_by_id: None | str | Unset = UNSET
     date_created: datetime.datetime | Unset = UNSET
+    """ UTC, as ISO 8601 text without an offset. """
     date_updated: datetime.datetime | Unset = UNSET
+    """ UTC, as ISO 8601 text without an offset. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,11 +98,11 @@ class SequenceStep:
 
         date_created: str | Unset = UNSET
         if not isinstance(self.date_created, Unset):
-            date_created = self.date_created.isoformat()
+            date_created = timestamp_text(self.date_created)
 
         date_updated: str | Unset = UNSET
         if not isinstance(self.date_updated, Unset):
-            date_updated = self.date_updated.isoformat()
+            date_updated = timestamp_text(self.date_updated)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -158,14 +160,11 @@ class SequenceStep:
 
         threading: None | StepThreading | Unset = _get("threading", UNSET)
         if isinstance(threading, str):
-            try:
-                threading_type_0 = _STEP_THREADING_BY_VALUE.get(
-                    threading
-                ) or StepThreading(threading)
+            threading_type_0 = _STEP_THREADING_BY_VALUE.get(threading) or StepThreading(
+                threading
+            )
 
-                threading = threading_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            threading = threading_type_0
 
         created_by_id: None | str | Unset = _get("created_by_id", UNSET)
 
@@ -176,14 +175,14 @@ class SequenceStep:
         if _date_created is UNSET:
             date_created = UNSET
         else:
-            date_created = datetime.datetime.fromisoformat(_date_created)
+            date_created = parse_timestamp(_date_created, "date_created")
 
         _date_updated = _get("date_updated", UNSET)
         date_updated: datetime.datetime | Unset
         if _date_updated is UNSET:
             date_updated = UNSET
         else:
-            date_updated = datetime.datetime.fromisoformat(_date_updated)
+            date_updated = parse_timestamp(_date_updated, "date_updated")
 
         sequence_step = cls(
             id,

@@ -124,14 +124,11 @@ class SequenceStepInput:
 
         threading: None | StepThreading | Unset = _get("threading", UNSET)
         if isinstance(threading, str):
-            try:
-                threading_type_0 = _STEP_THREADING_BY_VALUE.get(
-                    threading
-                ) or StepThreading(threading)
+            threading_type_0 = _STEP_THREADING_BY_VALUE.get(threading) or StepThreading(
+                threading
+            )
 
-                threading = threading_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            threading = threading_type_0
 
         sequence_step_input = cls(
             id,

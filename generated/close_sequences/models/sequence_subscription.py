@@ -9,7 +9,7 @@ from attrs import field as _attrs_field
 
 from ..models.subscription_status import SubscriptionStatus
 from ..models.subscription_status_reason import SubscriptionStatusReason
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, parse_timestamp, timestamp_text
 
 T = TypeVar("T", bound="SequenceSubscription")
 
@@ -52,6 +52,7 @@ class SequenceSubscription:
     sender_email: None | str | Unset = UNSET
     calls_assigned_to: list[str] | None | Unset = UNSET
     start_date: datetime.datetime | None | Unset = UNSET
+    """ UTC, as ISO 8601 text without an offset, or null. """
     status: SubscriptionStatus | Unset = UNSET
     """ Known values; Close may add more, which parse as well. """
     status_reason: None | SubscriptionStatusReason | Unset = UNSET
@@ -59,7 +60,9 @@ class SequenceSubscription:
     created_by_id: None | str | Unset = UNSET
     updated_by_id: None | str | Unset = UNSET
     date_created: datetime.datetime | Unset = UNSET
+    """ UTC, as ISO 8601 text without an offset. """
     date_updated: datetime.datetime | Unset = UNSET
+    """ UTC, as ISO 8601 text without an offset. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -108,7 +111,7 @@ class SequenceSubscription:
         if isinstance(self.start_date, Unset):
             start_date = UNSET
         elif isinstance(self.start_date, datetime.datetime):
-            start_date = self.start_date.isoformat()
+            start_date = timestamp_text(self.start_date)
         else:
             start_date = self.start_date
 
@@ -140,11 +143,11 @@ class SequenceSubscription:
 
         date_created: str | Unset = UNSET
         if not isinstance(self.date_created, Unset):
-            date_created = self.date_created.isoformat()
+            date_created = timestamp_text(self.date_created)
 
         date_updated: str | Unset = UNSET
         if not isinstance(self.date_updated, Unset):
-            date_updated = self.date_updated.isoformat()
+            date_updated = timestamp_text(self.date_updated)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -213,21 +216,15 @@ class SequenceSubscription:
 
         calls_assigned_to: list[str] | None | Unset = _get("calls_assigned_to", UNSET)
         if isinstance(calls_assigned_to, list):
-            try:
-                calls_assigned_to_type_0 = cast("list[str]", calls_assigned_to)
+            calls_assigned_to_type_0 = cast("list[str]", calls_assigned_to)
 
-                calls_assigned_to = calls_assigned_to_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            calls_assigned_to = calls_assigned_to_type_0
 
         start_date: datetime.datetime | None | Unset = _get("start_date", UNSET)
         if isinstance(start_date, str):
-            try:
-                start_date_type_0 = datetime.datetime.fromisoformat(start_date)
+            start_date_type_0 = parse_timestamp(start_date, "start_date")
 
-                start_date = start_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            start_date = start_date_type_0
 
         _status = _get("status", UNSET)
         status: SubscriptionStatus | Unset
@@ -242,14 +239,11 @@ class SequenceSubscription:
             "status_reason", UNSET
         )
         if isinstance(status_reason, str):
-            try:
-                status_reason_type_0 = _SUBSCRIPTION_STATUS_REASON_BY_VALUE.get(
-                    status_reason
-                ) or SubscriptionStatusReason(status_reason)
+            status_reason_type_0 = _SUBSCRIPTION_STATUS_REASON_BY_VALUE.get(
+                status_reason
+            ) or SubscriptionStatusReason(status_reason)
 
-                status_reason = status_reason_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            status_reason = status_reason_type_0
 
         organization_id = _get("organization_id", UNSET)
 
@@ -262,14 +256,14 @@ class SequenceSubscription:
         if _date_created is UNSET:
             date_created = UNSET
         else:
-            date_created = datetime.datetime.fromisoformat(_date_created)
+            date_created = parse_timestamp(_date_created, "date_created")
 
         _date_updated = _get("date_updated", UNSET)
         date_updated: datetime.datetime | Unset
         if _date_updated is UNSET:
             date_updated = UNSET
         else:
-            date_updated = datetime.datetime.fromisoformat(_date_updated)
+            date_updated = parse_timestamp(_date_updated, "date_updated")
 
         sequence_subscription = cls(
             id,

@@ -106,12 +106,9 @@ class SequenceUpdate:
 
         schedule: None | Schedule | Unset = _get("schedule", UNSET)
         if isinstance(schedule, dict):
-            try:
-                schedule_type_0 = Schedule.from_dict(schedule)
+            schedule_type_0 = Schedule.from_dict(schedule)
 
-                schedule = schedule_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            schedule = schedule_type_0
 
         _steps = _get("steps", UNSET)
         steps: list[SequenceStepInput] | Unset = UNSET
