@@ -23,8 +23,18 @@ from close_seq_ext import (
 from close_seq_ext.testing import BulkProgress, CloseServer, Fault
 from close_sequences import Client
 from close_sequences.api.bulk_actions import create_bulk_sequence_subscription
-from close_sequences.api.sequence_subscriptions import list_sequence_subscriptions
-from close_sequences.api.sequences import create_sequence, get_sequence, list_sequences
+from close_sequences.api.sequence_subscriptions import (
+    create_sequence_subscription,
+    delete_sequence_subscription,
+    get_sequence_subscription,
+    list_sequence_subscriptions,
+)
+from close_sequences.api.sequences import (
+    create_sequence,
+    delete_sequence,
+    get_sequence,
+    list_sequences,
+)
 from close_sequences.models import (
     BulkActionType,
     BulkSequenceSubscription,
@@ -32,7 +42,9 @@ from close_sequences.models import (
     ContactPreference,
     SequenceCreate,
     SequenceStepInput,
+    SequenceSubscriptionCreate,
 )
+from tests.testing.conftest import first_contact_with_email
 
 pytestmark = pytest.mark.anyio
 
@@ -242,3 +254,39 @@ def test_the_sync_client_works_against_the_server(close_server: CloseServer) -> 
     with make_client(close_server.api_key, base_url=close_server.base_url) as client:
         created = create_sequence.sync(client=client, body=new_sequence())
         assert get_sequence.sync(created.id, client=client).name == "Demo"
+
+
+async def test_delete_returns_none_and_the_sequence_is_gone(client: Client) -> None:
+    created = await create_sequence.asyncio(client=client, body=new_sequence())
+    assert await delete_sequence.asyncio(created.id, client=client) is None
+    with pytest.raises(NotFoundError):
+        await get_sequence.asyncio(created.id, client=client)
+
+
+def test_sync_delete_of_a_subscription_returns_none_and_unsubscribes(
+    close_server: CloseServer,
+) -> None:
+    with make_client(close_server.api_key, base_url=close_server.base_url) as client:
+        sequence = create_sequence.sync(client=client, body=new_sequence())
+        body = SequenceSubscriptionCreate(
+            sequence_id=sequence.id,
+            contact_id=first_contact_with_email(close_server)["id"],
+            sender_account_id="emailacct_1",
+            sender_name="John Doe",
+            sender_email="john@salesteam.com",
+        )
+        subscription = create_sequence_subscription.sync(client=client, body=body)
+        assert delete_sequence_subscription.sync(subscription.id, client=client) is None
+        with pytest.raises(NotFoundError):
+            get_sequence_subscription.sync(subscription.id, client=client)
+
+
+@pytest.mark.parametrize(
+    ("status", "body"), [(200, {}), (204, "empty"), (202, "empty")], ids=["200-{}", "204", "202"]
+)
+async def test_any_2xx_answer_to_a_delete_is_success(
+    client: Client, close_server: CloseServer, status: int, body: object
+) -> None:
+    close_server.inject("DELETE", SEQUENCES + "{id}/", Fault.status(status, body=body))  # type: ignore[arg-type]
+    response = await delete_sequence.asyncio_detailed("seq_1", client=client)
+    assert (response.status_code, response.parsed) == (status, None)

@@ -61,7 +61,7 @@ class BulkSequenceSubscription:
     sort: list[Any] | Unset = UNSET
     """ Sort items `{"direction", "field"}`, as JSON. """
     query: None | str | Unset = UNSET
-    """ The legacy text query """
+    """ The legacy text query, when there is one. """
     results_limit: int | None | Unset = UNSET
     contact_preference: ContactPreference | None | Unset = UNSET
     sender_account_id: None | str | Unset = UNSET
