@@ -6,6 +6,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+import yaml
 from openapi_spec_validator import validate
 
 from tests.spec_support import (
@@ -14,6 +15,7 @@ from tests.spec_support import (
     load_spec,
     resolve,
     seed_examples,
+    stray_schema_keys,
 )
 
 # design.md: "operationId -> module, tag -> folder". Other code imports these names.
@@ -147,6 +149,32 @@ def test_the_embedded_examples_are_the_seed_pages_own() -> None:
     }
     for label, value in expected.items():
         assert embedded[label] == value, label
+
+
+def test_no_schema_holds_a_key_that_is_not_a_keyword() -> None:
+    assert stray_schema_keys(load_spec()) == []
+
+
+def test_a_yaml_slip_that_makes_a_stray_key_is_found() -> None:
+    # The slip this check was written for: an unquoted ", " in a flow mapping.
+    slipped = yaml.safe_load(
+        """
+        components:
+          schemas:
+            Bulk:
+              properties:
+                query: {type: string, description: The legacy text query, when there is one.}
+        paths:
+          /a/:
+            get:
+              parameters:
+                - {name: x, in: query, schema: {type: string, minimum: 1, maxmimum: 3}}
+        """
+    )
+    assert stray_schema_keys(slipped) == [
+        "components.schemas.Bulk.properties.query: 'when there is one.'",
+        ".paths./a/.get.parameters[0].schema: 'maxmimum'",
+    ]
 
 
 def test_every_success_answer_declares_the_rate_limit_header() -> None:
