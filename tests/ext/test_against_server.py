@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import date
 
 import anyio
 import pytest
@@ -43,6 +44,7 @@ from close_sequences.models import (
     SequenceCreate,
     SequenceStepInput,
     SequenceSubscriptionCreate,
+    StepType,
 )
 from tests.testing.conftest import first_contact_with_email
 
@@ -290,3 +292,60 @@ async def test_any_2xx_answer_to_a_delete_is_success(
     close_server.inject("DELETE", SEQUENCES + "{id}/", Fault.status(status, body=body))  # type: ignore[arg-type]
     response = await delete_sequence.asyncio_detailed("seq_1", client=client)
     assert (response.status_code, response.parsed) == (status, None)
+
+
+# --- X-TZ-Offset: the local time of relative dates in an s_query
+
+
+def test_every_request_carries_the_tz_offset_given_to_make_client(
+    close_server: CloseServer,
+) -> None:
+    with make_client(close_server.api_key, base_url=close_server.base_url, tz_offset=5.5) as c:
+        created = create_sequence.sync(client=c, body=new_sequence())
+        list_sequences.sync(client=c)
+        delete_sequence.sync(created.id, client=c)
+    assert [call.tz_offset for call in close_server.calls.calls] == ["5.5", "5.5", "5.5"]
+
+
+@pytest.fixture
+def in_india(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # India keeps +05:30 all year, so the expected header does not depend on the date.
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("in_india")
+def test_the_default_tz_offset_is_this_machines_as_closes_official_client_sends_it(
+    close_server: CloseServer,
+) -> None:
+    with make_client(close_server.api_key, base_url=close_server.base_url) as client:
+        list_sequences.sync(client=client)
+    assert [call.tz_offset for call in close_server.calls.calls] == ["5.5"]
+
+
+@pytest.mark.parametrize(("tz_offset", "selected"), [(0, 1), (-5, 0)])
+async def test_a_local_date_in_an_s_query_is_a_day_in_the_clients_tz_offset(
+    close_server: CloseServer, tz_offset: float, selected: int
+) -> None:
+    # 03:00 UTC on 2 May is 22:00 on 1 May in New York (-5): not "on or after 2 May" there.
+    close_server.state.add_lead("Tzlead", date_created="2024-05-02T03:00:00.000000+00:00")
+    query = squery.field("name").text("Tzlead") & squery.field("date_created").moment_range(
+        on_or_after=date(2024, 5, 2)
+    )
+    body = BulkSequenceSubscriptionCreate(action_type=BulkActionType.PAUSE, s_query=query.to_dict())
+    async with make_client(
+        close_server.api_key, base_url=close_server.base_url, tz_offset=tz_offset
+    ) as client:
+        bulk = await create_bulk_sequence_subscription.asyncio(client=client, body=body)
+    assert bulk.n_leads == selected
+
+
+async def test_an_sms_step_comes_back_with_its_template_typed(client: Client) -> None:
+    steps = [SequenceStepInput(step_type=StepType.SMS, sms_template_id="smstmpl_1", delay=0)]
+    body = SequenceCreate(name="Texts", timezone="UTC", steps=steps)
+    created = await create_sequence.asyncio(client=client, body=body)
+    assert isinstance(created.steps, list)
+    assert (created.steps[0].step_type, created.steps[0].sms_template_id) == ("sms", "smstmpl_1")

@@ -49,8 +49,23 @@ def test_an_unknown_top_level_field_is_kept_through_to_dict() -> None:
 
 def test_an_unknown_field_on_a_nested_object_is_kept_through_to_dict() -> None:
     data = example("Sequence")
-    data["steps"][0]["sms_template_id"] = "smstmpl_1"
+    data["steps"][0]["ai_personalization"] = {"enabled": False}
     assert models.Sequence.from_dict(data).to_dict() == data
+
+
+def test_an_sms_steps_template_is_a_typed_field() -> None:
+    data = example("Sequence")
+    data["steps"][0] |= {"step_type": "sms", "sms_template_id": "smstmpl_1"}
+    data["steps"][1] |= {"sms_template_id": None}
+    steps = models.Sequence.from_dict(data).steps
+    assert (steps[0].sms_template_id, steps[1].sms_template_id) == ("smstmpl_1", None)
+    assert steps[0].additional_properties == {}
+    assert models.Sequence.from_dict(data).to_dict() == data
+
+
+def test_a_step_input_takes_an_sms_template() -> None:
+    step = models.SequenceStepInput(step_type=models.StepType.SMS, sms_template_id="smstmpl_1")
+    assert step.to_dict() == {"step_type": "sms", "sms_template_id": "smstmpl_1"}
 
 
 def test_an_unknown_field_in_a_list_item_is_kept_through_to_dict() -> None:

@@ -42,7 +42,8 @@ _FIELDS = frozenset(
 class Sequence:
     """A sequence (workflow). Live objects also carry undocumented fields (`schedule_id`,
     `trigger_query`, `allow_manual_enrollment`, `owner_id`); they are kept in
-    `additional_properties`.
+    `additional_properties` rather than typed, because their only sources are live
+    captures and a third-party app, not Close's docs, published document or scripts.
 
     """
 

@@ -21,6 +21,7 @@ _FIELDS = frozenset(
         "step_type",
         "delay",
         "email_template_id",
+        "sms_template_id",
         "required",
         "step_allowed_delay",
         "threading",
@@ -42,6 +43,11 @@ class SequenceStepInput:
     delay: int | Unset = UNSET
     """ Seconds after the previous step. """
     email_template_id: None | str | Unset = UNSET
+    sms_template_id: None | str | Unset = UNSET
+    """ The SMS template of an `sms` step; null on other steps. Source: Close's own
+    clone-organization script copies it for `sms` steps, and live answers carry it
+    on every step (Close's reference pages do not list it yet).
+     """
     required: bool | Unset = UNSET
     step_allowed_delay: int | None | Unset = UNSET
     threading: None | StepThreading | Unset = UNSET
@@ -61,6 +67,12 @@ class SequenceStepInput:
             email_template_id = UNSET
         else:
             email_template_id = self.email_template_id
+
+        sms_template_id: None | str | Unset
+        if isinstance(self.sms_template_id, Unset):
+            sms_template_id = UNSET
+        else:
+            sms_template_id = self.sms_template_id
 
         required = self.required
 
@@ -89,6 +101,8 @@ class SequenceStepInput:
             field_dict["delay"] = delay
         if email_template_id is not UNSET:
             field_dict["email_template_id"] = email_template_id
+        if sms_template_id is not UNSET:
+            field_dict["sms_template_id"] = sms_template_id
         if required is not UNSET:
             field_dict["required"] = required
         if step_allowed_delay is not UNSET:
@@ -118,6 +132,8 @@ class SequenceStepInput:
 
         email_template_id: None | str | Unset = _get("email_template_id", UNSET)
 
+        sms_template_id: None | str | Unset = _get("sms_template_id", UNSET)
+
         required = _get("required", UNSET)
 
         step_allowed_delay: int | None | Unset = _get("step_allowed_delay", UNSET)
@@ -135,6 +151,7 @@ class SequenceStepInput:
             step_type,
             delay,
             email_template_id,
+            sms_template_id,
             required,
             step_allowed_delay,
             threading,
