@@ -926,7 +926,7 @@ def sort_from_dict(data: Mapping[str, Any]) -> Sort:
     >>> sort_from_dict(sort("name").to_dict()) == sort("name")
     True
     """
-    item: Sort = _build(Sort, _mapping(data, "sort item"), "sort item")
+    item: Sort = _build(Sort, _mapping(data, "sort item"), "sort item", "sort item")
     return item
 
 
@@ -948,7 +948,7 @@ def _read(value: object, name: str, kind: type[_Node]) -> Any:
     where = f"{name} ({tag})"
     body = {key: v for key, v in data.items() if key != "type"}
     if cls is not None and set(body) <= {f.name for f in _json_fields(cls)}:
-        return _build(cls, body, where)
+        return _build(cls, body, name, where)
     if cls is not None:
         _require(cls, body, where)
     return _keep(opaque, data, where)
@@ -960,7 +960,8 @@ def _require(cls: type, body: Mapping[str, Any], where: str) -> None:
             raise TypeError(f"{where}: missing key {attribute.name!r}")
 
 
-def _build(cls: type, body: Mapping[str, Any], where: str) -> Any:
+def _build(cls: type, body: Mapping[str, Any], name: str, where: str) -> Any:
+    """`cls` from its JSON keys; `name` is the node's path, `where` names it in errors."""
     _require(cls, body, where)
     attributes = {f.name: f for f in _json_fields(cls)}
     values: dict[str, Any] = {}
@@ -972,7 +973,7 @@ def _build(cls: type, body: Mapping[str, Any], where: str) -> Any:
         if value is None and attribute.default is not attrs.NOTHING:
             nulls.add(key)
         elif "read" in attribute.metadata:
-            values[key] = attribute.metadata["read"](value, f"{where.split(' (')[0]}.{key}")
+            values[key] = attribute.metadata["read"](value, f"{name}.{key}")
         else:
             values[key] = value
     try:
@@ -982,11 +983,13 @@ def _build(cls: type, body: Mapping[str, Any], where: str) -> Any:
 
 
 def _keep(cls: type[_Node], data: Mapping[str, Any], where: str) -> _Node:
-    # An opaque query's negate is read out, so that ~ toggles it like any node's.
     body = dict(data)
-    negate = body.pop("negate") if isinstance(body.get("negate"), bool) else None
+    negate = None
+    if cls is OpaqueQuery and isinstance(body.get("negate"), bool):
+        # Read out, so that ~ toggles it as on any node.
+        negate = body.pop("negate")
     try:
-        text = _opaque_json(body if cls is OpaqueQuery else data)
+        text = _opaque_json(body)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{where}: not JSON ({exc})") from None
     if cls is OpaqueQuery:
