@@ -1,17 +1,19 @@
 """What each speed-only template override buys, as a share of benchmark 1's client CPU.
 
-    python -m benchmarks.overrides [--runs 3]
+    python -m benchmarks.overrides TEMPLATE... [--runs 3]
+    python -m benchmarks.overrides property_templates/union_property.py.jinja
 
 A template override changes only the models' `from_dict`, so that is what is timed: for
-each override in `SPEED_ONLY`, a package is generated with the generator's own template in
-its place (`scripts/generate.py --templates`); all are imported into one process, and each
-parses one page of 100 subscriptions (as the local server answers them, already
-`json.loads`-ed) in turns, the best of many rounds (`parse_times`). What a variant
-costs more per page is then divided by the client CPU per page of benchmark 1's whole walk
-(`paginate` through `make_client`, its `breakdown`: best of 7 walks of 100 pages): the share
-of client CPU the override buys. Best-of timings keep a loaded machine's noise out, which a
-walk-against-walk comparison on a shared 2-core machine could not. An override that buys
-less than 5% is dropped (issue 13); BENCHMARKS.md records the results.
+each override named (a file of `openapi/templates/`), a package is generated with the
+generator's own template in its place (`scripts/generate.py --templates`); all are imported
+into one process, and each parses one page of 100 subscriptions (as the local server
+answers them, already `json.loads`-ed) in turns, the best of many rounds (`parse_times`).
+What a variant costs more per page is then divided by the client CPU per page of
+benchmark 1's whole walk (`paginate` through `make_client`, its `breakdown`: best of 7 walks
+of 100 pages): the share of client CPU the override buys. Timing in turns in one process
+keeps a loaded machine's noise out, which a walk-against-walk comparison on a shared 2-core
+machine could not. A speed-only override that buys less than 5% is dropped (issue 13);
+BENCHMARKS.md records the results.
 """
 
 from __future__ import annotations
@@ -31,21 +33,14 @@ from pathlib import Path
 from benchmarks._common import ROOT, run_python, server, spread
 
 TEMPLATES = ROOT / "openapi" / "templates"
-# The overrides that change only speed, each with the files it consists of.
-SPEED_ONLY = {
-    "list_property": ["property_templates/list_property.py.jinja"],
-    "enum_property": ["property_templates/enum_property.py.jinja"],
-    "property_macros": ["property_templates/property_macros.py.jinja"],
-}
 WALK_PAGES = 100
 
 
-def variant(folder: Path, name: str, files: list[str]) -> Path:
-    """Generate the package with `files` back to the generator's own; returns its parent."""
+def variant(folder: Path, name: str, template: str) -> Path:
+    """Generate the package with `template` back to the generator's own; returns its parent."""
     templates = folder / f"{name}-templates"
     shutil.copytree(TEMPLATES, templates)
-    for file in files:
-        (templates / file).unlink()
+    (templates / template).unlink()
     out = folder / name
     run = [
         str(ROOT / "scripts" / "generate.py"),
@@ -93,15 +88,17 @@ def walk_cpu_per_page(runs: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("templates", nargs="+", help="overrides, relative to openapi/templates")
     parser.add_argument("--runs", type=int, default=3, help="walks, and parsing measurements")
     parser.add_argument("--rounds", type=int, default=40, help="turns per parsing measurement")
     args = parser.parse_args()
-    parse: dict[str, list[float]] = {"current": [], **{name: [] for name in SPEED_ONLY}}
+    names = {template: Path(template).name.split(".")[0] for template in args.templates}
+    parse: dict[str, list[float]] = {"current": [], **{name: [] for name in names.values()}}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         packages = {"current": "close_sequences"}
-        for name, files in SPEED_ONLY.items():
-            built = variant(folder, name, files) / "close_sequences"
+        for template, name in names.items():
+            built = variant(folder, name, template) / "close_sequences"
             shutil.copytree(built, folder / "packages" / f"variant_{name}")
             packages[name] = f"variant_{name}"
         sys.path.insert(0, str(folder / "packages"))
@@ -112,7 +109,7 @@ def main() -> None:
     ms = lambda values: spread([v * 1000 for v in values], "{:.3f}")  # noqa: E731
     print(f"walk (paginate through make_client): {walk * 1000:.2f} ms client CPU per page")
     print(f"current package: from_dict of a page {ms(parse['current'])} ms")
-    for name in SPEED_ONLY:
+    for name in names.values():
         extra = [v - b for v, b in zip(parse[name], parse["current"], strict=True)]
         share = [e / walk * 100 for e in extra]
         print(

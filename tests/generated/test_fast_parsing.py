@@ -1,11 +1,10 @@
 """The custom model templates that make `from_dict` cheaper keep its results.
 
-`model.py.jinja` reads fields with `get` instead of popping a copy, passes them to `__init__`
-by position and binds each enum's value map once; `union_property.py.jinja` parses unions
-inline, `enum_property.py.jinja` looks known enum values up first, `list_property.py.jinja`
-casts with a string type and `property_macros.py.jinja` tests absence by identity (see the
-comments in those templates). The seed round trips in `test_models.py` check the values; these
-check what a round trip could miss.
+`model.py.jinja` reads fields with `get` instead of popping a copy and passes them to
+`__init__` by position; `union_property.py.jinja` parses unions inline (see the comments in
+those templates). The overrides that bought less than 5% of the pagination walk's client CPU
+were dropped (`python -m benchmarks.overrides`, BENCHMARKS.md). The seed round trips in
+`test_models.py` check the values; these check what a round trip could miss.
 """
 
 from __future__ import annotations

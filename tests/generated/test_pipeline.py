@@ -126,7 +126,7 @@ def changed_upstream(script: Any, tmp_path: Path) -> Path:
     """A copy of the generator's templates in which two that we override have changed."""
     upstream = tmp_path / "upstream"
     shutil.copytree(script.upstream_templates(), upstream)
-    for name in ("model.py.jinja", "property_templates/list_property.py.jinja"):
+    for name in ("model.py.jinja", "property_templates/union_property.py.jinja"):
         with (upstream / name).open("a") as file:
             file.write("{# a fix upstream made #}\n")
     return upstream
@@ -146,8 +146,8 @@ def test_drift_names_each_override_whose_upstream_template_changed(
     drift = script.upstream_drift(script.TEMPLATES, changed_upstream, script.UPSTREAM_RECORD)
     assert drift == [
         "model.py.jinja: the generator's own model.py.jinja changed since it was merged",
-        "property_templates/list_property.py.jinja: the generator's own "
-        "property_templates/list_property.py.jinja changed since it was merged",
+        "property_templates/union_property.py.jinja: the generator's own "
+        "property_templates/union_property.py.jinja changed since it was merged",
     ]
 
 
@@ -167,5 +167,5 @@ def test_check_generated_fails_listing_the_overrides_to_re_merge(
     assert script.main() == 1
     out = capsys.readouterr().out
     assert "model.py.jinja: the generator's own" in out
-    assert "property_templates/list_property.py.jinja: the generator's own" in out
+    assert "property_templates/union_property.py.jinja: the generator's own" in out
     assert "--record-upstream" in out

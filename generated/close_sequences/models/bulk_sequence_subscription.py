@@ -14,10 +14,6 @@ from ..types import UNSET, Unset, parse_timestamp, timestamp_text
 
 T = TypeVar("T", bound="BulkSequenceSubscription")
 
-_BULK_ACTION_TYPE_BY_VALUE = BulkActionType._value2member_map_
-_BULK_ACTION_STATUS_BY_VALUE = BulkActionStatus._value2member_map_
-_CONTACT_PREFERENCE_BY_VALUE = ContactPreference._value2member_map_
-
 _FIELDS = frozenset(
     {
         "id",
@@ -276,18 +272,14 @@ class BulkSequenceSubscription:
 
         _action_type = _get("action_type", UNSET)
         action_type: BulkActionType | Unset
-        if _action_type is UNSET:
+        if isinstance(_action_type, Unset):
             action_type = UNSET
         else:
-            action_type = _BULK_ACTION_TYPE_BY_VALUE.get(
-                _action_type
-            ) or BulkActionType(_action_type)
+            action_type = BulkActionType(_action_type)
 
         status: BulkActionStatus | None | Unset = _get("status", UNSET)
         if isinstance(status, str):
-            status_type_0 = _BULK_ACTION_STATUS_BY_VALUE.get(
-                status
-            ) or BulkActionStatus(status)
+            status_type_0 = BulkActionStatus(status)
 
             status = status_type_0
 
@@ -295,7 +287,7 @@ class BulkSequenceSubscription:
 
         s_query = _get("s_query", UNSET)
 
-        sort = cast("list[Any]", _get("sort", UNSET))
+        sort = cast(list[Any], _get("sort", UNSET))
 
         query: None | str | Unset = _get("query", UNSET)
 
@@ -305,9 +297,7 @@ class BulkSequenceSubscription:
             "contact_preference", UNSET
         )
         if isinstance(contact_preference, str):
-            contact_preference_type_0 = _CONTACT_PREFERENCE_BY_VALUE.get(
-                contact_preference
-            ) or ContactPreference(contact_preference)
+            contact_preference_type_0 = ContactPreference(contact_preference)
 
             contact_preference = contact_preference_type_0
 
@@ -319,7 +309,7 @@ class BulkSequenceSubscription:
 
         calls_assigned_to: list[str] | None | Unset = _get("calls_assigned_to", UNSET)
         if isinstance(calls_assigned_to, list):
-            calls_assigned_to_type_0 = cast("list[str]", calls_assigned_to)
+            calls_assigned_to_type_0 = cast(list[str], calls_assigned_to)
 
             calls_assigned_to = calls_assigned_to_type_0
 

@@ -18,8 +18,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="Sequence")
 
-_SEQUENCE_STATUS_BY_VALUE = SequenceStatus._value2member_map_
-
 _FIELDS = frozenset(
     {
         "id",
@@ -169,10 +167,10 @@ class Sequence:
 
         _status = _get("status", UNSET)
         status: SequenceStatus | Unset
-        if _status is UNSET:
+        if isinstance(_status, Unset):
             status = UNSET
         else:
-            status = _SEQUENCE_STATUS_BY_VALUE.get(_status) or SequenceStatus(_status)
+            status = SequenceStatus(_status)
 
         timezone = _get("timezone", UNSET)
 
@@ -193,7 +191,7 @@ class Sequence:
 
         _subscription_counts_by_status = _get("subscription_counts_by_status", UNSET)
         subscription_counts_by_status: SubscriptionCountsByStatus | Unset
-        if _subscription_counts_by_status is UNSET:
+        if isinstance(_subscription_counts_by_status, Unset):
             subscription_counts_by_status = UNSET
         else:
             subscription_counts_by_status = SubscriptionCountsByStatus.from_dict(
@@ -208,14 +206,14 @@ class Sequence:
 
         _date_created = _get("date_created", UNSET)
         date_created: datetime.datetime | Unset
-        if _date_created is UNSET:
+        if isinstance(_date_created, Unset):
             date_created = UNSET
         else:
             date_created = parse_timestamp(_date_created, "date_created")
 
         _date_updated = _get("date_updated", UNSET)
         date_updated: datetime.datetime | Unset
-        if _date_updated is UNSET:
+        if isinstance(_date_updated, Unset):
             date_updated = UNSET
         else:
             date_updated = parse_timestamp(_date_updated, "date_updated")

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SequenceCreate")
 
-
 _FIELDS = frozenset(
     {
         "name",

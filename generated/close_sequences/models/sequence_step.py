@@ -13,9 +13,6 @@ from ..types import UNSET, Unset, parse_timestamp, timestamp_text
 
 T = TypeVar("T", bound="SequenceStep")
 
-_STEP_TYPE_BY_VALUE = StepType._value2member_map_
-_STEP_THREADING_BY_VALUE = StepThreading._value2member_map_
-
 _FIELDS = frozenset(
     {
         "id",
@@ -159,10 +156,10 @@ class SequenceStep:
 
         _step_type = _get("step_type", UNSET)
         step_type: StepType | Unset
-        if _step_type is UNSET:
+        if isinstance(_step_type, Unset):
             step_type = UNSET
         else:
-            step_type = _STEP_TYPE_BY_VALUE.get(_step_type) or StepType(_step_type)
+            step_type = StepType(_step_type)
 
         delay = _get("delay", UNSET)
 
@@ -176,9 +173,7 @@ class SequenceStep:
 
         threading: None | StepThreading | Unset = _get("threading", UNSET)
         if isinstance(threading, str):
-            threading_type_0 = _STEP_THREADING_BY_VALUE.get(threading) or StepThreading(
-                threading
-            )
+            threading_type_0 = StepThreading(threading)
 
             threading = threading_type_0
 
@@ -188,14 +183,14 @@ class SequenceStep:
 
         _date_created = _get("date_created", UNSET)
         date_created: datetime.datetime | Unset
-        if _date_created is UNSET:
+        if isinstance(_date_created, Unset):
             date_created = UNSET
         else:
             date_created = parse_timestamp(_date_created, "date_created")
 
         _date_updated = _get("date_updated", UNSET)
         date_updated: datetime.datetime | Unset
-        if _date_updated is UNSET:
+        if isinstance(_date_updated, Unset):
             date_updated = UNSET
         else:
             date_updated = parse_timestamp(_date_updated, "date_updated")

@@ -12,9 +12,6 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SequenceStepInput")
 
-_STEP_TYPE_BY_VALUE = StepType._value2member_map_
-_STEP_THREADING_BY_VALUE = StepThreading._value2member_map_
-
 _FIELDS = frozenset(
     {
         "id",
@@ -123,10 +120,10 @@ class SequenceStepInput:
 
         _step_type = _get("step_type", UNSET)
         step_type: StepType | Unset
-        if _step_type is UNSET:
+        if isinstance(_step_type, Unset):
             step_type = UNSET
         else:
-            step_type = _STEP_TYPE_BY_VALUE.get(_step_type) or StepType(_step_type)
+            step_type = StepType(_step_type)
 
         delay = _get("delay", UNSET)
 
@@ -140,9 +137,7 @@ class SequenceStepInput:
 
         threading: None | StepThreading | Unset = _get("threading", UNSET)
         if isinstance(threading, str):
-            threading_type_0 = _STEP_THREADING_BY_VALUE.get(threading) or StepThreading(
-                threading
-            )
+            threading_type_0 = StepThreading(threading)
 
             threading = threading_type_0
 

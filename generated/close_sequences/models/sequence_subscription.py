@@ -13,9 +13,6 @@ from ..types import UNSET, Unset, parse_timestamp, timestamp_text
 
 T = TypeVar("T", bound="SequenceSubscription")
 
-_SUBSCRIPTION_STATUS_BY_VALUE = SubscriptionStatus._value2member_map_
-_SUBSCRIPTION_STATUS_REASON_BY_VALUE = SubscriptionStatusReason._value2member_map_
-
 _FIELDS = frozenset(
     {
         "id",
@@ -216,7 +213,7 @@ class SequenceSubscription:
 
         calls_assigned_to: list[str] | None | Unset = _get("calls_assigned_to", UNSET)
         if isinstance(calls_assigned_to, list):
-            calls_assigned_to_type_0 = cast("list[str]", calls_assigned_to)
+            calls_assigned_to_type_0 = cast(list[str], calls_assigned_to)
 
             calls_assigned_to = calls_assigned_to_type_0
 
@@ -228,20 +225,16 @@ class SequenceSubscription:
 
         _status = _get("status", UNSET)
         status: SubscriptionStatus | Unset
-        if _status is UNSET:
+        if isinstance(_status, Unset):
             status = UNSET
         else:
-            status = _SUBSCRIPTION_STATUS_BY_VALUE.get(_status) or SubscriptionStatus(
-                _status
-            )
+            status = SubscriptionStatus(_status)
 
         status_reason: None | SubscriptionStatusReason | Unset = _get(
             "status_reason", UNSET
         )
         if isinstance(status_reason, str):
-            status_reason_type_0 = _SUBSCRIPTION_STATUS_REASON_BY_VALUE.get(
-                status_reason
-            ) or SubscriptionStatusReason(status_reason)
+            status_reason_type_0 = SubscriptionStatusReason(status_reason)
 
             status_reason = status_reason_type_0
 
@@ -253,14 +246,14 @@ class SequenceSubscription:
 
         _date_created = _get("date_created", UNSET)
         date_created: datetime.datetime | Unset
-        if _date_created is UNSET:
+        if isinstance(_date_created, Unset):
             date_created = UNSET
         else:
             date_created = parse_timestamp(_date_created, "date_created")
 
         _date_updated = _get("date_updated", UNSET)
         date_updated: datetime.datetime | Unset
-        if _date_updated is UNSET:
+        if isinstance(_date_updated, Unset):
             date_updated = UNSET
         else:
             date_updated = parse_timestamp(_date_updated, "date_updated")
