@@ -24,6 +24,7 @@ check-generated: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/zizmor --offline --no-progress .github/workflows
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
