@@ -52,7 +52,7 @@ def test_a_nullable_field_keeps_none_and_unset() -> None:
 
 def test_a_nullable_field_whose_value_fits_no_member_is_an_error_naming_it() -> None:
     # None is the only other member, so "not a date" is neither: it is not kept silently.
-    with pytest.raises(ValueError, match="^start_date: 'not a date' is not an ISO 8601"):
+    with pytest.raises(ValueError, match=r"^start_date: 'not a date' is not an ISO 8601"):
         models.SequenceSubscription.from_dict({"id": "sub_1", "start_date": "not a date"})
     with pytest.raises(KeyError, match="ranges"):
         models.Sequence.from_dict({"id": "seq_1", "schedule": {"rangez": []}})

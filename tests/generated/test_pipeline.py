@@ -115,7 +115,8 @@ def test_a_successful_generation_replaces_the_whole_target(tmp_path: Path) -> No
 @pytest.fixture(scope="module")
 def script() -> Any:
     spec = importlib.util.spec_from_file_location("generate_script", SCRIPT)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

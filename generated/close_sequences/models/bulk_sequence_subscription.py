@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 from ..models.bulk_action_status import BulkActionStatus
 from ..models.bulk_action_type import BulkActionType
 from ..models.contact_preference import ContactPreference
-from ..types import UNSET, Unset, parse_timestamp, timestamp_text
+from ..types import UNSET, SentTimestamps, Unset, parse_timestamp, timestamp_text
 
 T = TypeVar("T", bound="BulkSequenceSubscription")
 
@@ -76,6 +76,9 @@ class BulkSequenceSubscription:
     date_created: datetime.datetime | None | Unset = UNSET
     date_updated: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _close_texts: SentTimestamps = _attrs_field(
+        init=False, factory=dict, repr=False, eq=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -193,7 +196,9 @@ class BulkSequenceSubscription:
         if isinstance(self.date_created, Unset):
             date_created = UNSET
         elif isinstance(self.date_created, datetime.datetime):
-            date_created = timestamp_text(self.date_created)
+            date_created = timestamp_text(
+                self.date_created, self._close_texts, "date_created"
+            )
         else:
             date_created = self.date_created
 
@@ -201,7 +206,9 @@ class BulkSequenceSubscription:
         if isinstance(self.date_updated, Unset):
             date_updated = UNSET
         elif isinstance(self.date_updated, datetime.datetime):
-            date_updated = timestamp_text(self.date_updated)
+            date_updated = timestamp_text(
+                self.date_updated, self._close_texts, "date_updated"
+            )
         else:
             date_updated = self.date_updated
 
@@ -267,6 +274,7 @@ class BulkSequenceSubscription:
             raise TypeError(
                 f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
             )
+        _close_texts: SentTimestamps = {}
         _get = src_dict.get
         id = src_dict["id"]
 
@@ -334,12 +342,14 @@ class BulkSequenceSubscription:
         date_created: datetime.datetime | None | Unset = _get("date_created", UNSET)
         if isinstance(date_created, str):
             date_created_type_0 = parse_timestamp(date_created, "date_created")
+            _close_texts["date_created"] = (date_created_type_0, date_created)
 
             date_created = date_created_type_0
 
         date_updated: datetime.datetime | None | Unset = _get("date_updated", UNSET)
         if isinstance(date_updated, str):
             date_updated_type_0 = parse_timestamp(date_updated, "date_updated")
+            _close_texts["date_updated"] = (date_updated_type_0, date_updated)
 
             date_updated = date_updated_type_0
 
@@ -369,6 +379,7 @@ class BulkSequenceSubscription:
             date_created,
             date_updated,
         )
+        bulk_sequence_subscription._close_texts = _close_texts
 
         if not _FIELDS.issuperset(src_dict):
             bulk_sequence_subscription.additional_properties = {

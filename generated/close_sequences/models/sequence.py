@@ -8,7 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.sequence_status import SequenceStatus
-from ..types import UNSET, Unset, parse_timestamp, timestamp_text
+from ..types import UNSET, SentTimestamps, Unset, parse_timestamp, timestamp_text
 
 if TYPE_CHECKING:
     from ..models.schedule import Schedule
@@ -63,6 +63,9 @@ class Sequence:
     date_updated: datetime.datetime | Unset = UNSET
     """ UTC, as ISO 8601 text without an offset. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _close_texts: SentTimestamps = _attrs_field(
+        init=False, factory=dict, repr=False, eq=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.schedule import Schedule
@@ -112,11 +115,15 @@ class Sequence:
 
         date_created: str | Unset = UNSET
         if not isinstance(self.date_created, Unset):
-            date_created = timestamp_text(self.date_created)
+            date_created = timestamp_text(
+                self.date_created, self._close_texts, "date_created"
+            )
 
         date_updated: str | Unset = UNSET
         if not isinstance(self.date_updated, Unset):
-            date_updated = timestamp_text(self.date_updated)
+            date_updated = timestamp_text(
+                self.date_updated, self._close_texts, "date_updated"
+            )
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -160,6 +167,7 @@ class Sequence:
             raise TypeError(
                 f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
             )
+        _close_texts: SentTimestamps = {}
         _get = src_dict.get
         id = src_dict["id"]
 
@@ -210,6 +218,7 @@ class Sequence:
             date_created = UNSET
         else:
             date_created = parse_timestamp(_date_created, "date_created")
+            _close_texts["date_created"] = (date_created, _date_created)
 
         _date_updated = _get("date_updated", UNSET)
         date_updated: datetime.datetime | Unset
@@ -217,6 +226,7 @@ class Sequence:
             date_updated = UNSET
         else:
             date_updated = parse_timestamp(_date_updated, "date_updated")
+            _close_texts["date_updated"] = (date_updated, _date_updated)
 
         sequence = cls(
             id,
@@ -232,6 +242,7 @@ class Sequence:
             date_created,
             date_updated,
         )
+        sequence._close_texts = _close_texts
 
         if not _FIELDS.issuperset(src_dict):
             sequence.additional_properties = {

@@ -9,7 +9,7 @@ from attrs import field as _attrs_field
 
 from ..models.step_threading import StepThreading
 from ..models.step_type import StepType
-from ..types import UNSET, Unset, parse_timestamp, timestamp_text
+from ..types import UNSET, SentTimestamps, Unset, parse_timestamp, timestamp_text
 
 T = TypeVar("T", bound="SequenceStep")
 
@@ -55,6 +55,9 @@ class SequenceStep:
     date_updated: datetime.datetime | Unset = UNSET
     """ UTC, as ISO 8601 text without an offset. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _close_texts: SentTimestamps = _attrs_field(
+        init=False, factory=dict, repr=False, eq=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -107,11 +110,15 @@ class SequenceStep:
 
         date_created: str | Unset = UNSET
         if not isinstance(self.date_created, Unset):
-            date_created = timestamp_text(self.date_created)
+            date_created = timestamp_text(
+                self.date_created, self._close_texts, "date_created"
+            )
 
         date_updated: str | Unset = UNSET
         if not isinstance(self.date_updated, Unset):
-            date_updated = timestamp_text(self.date_updated)
+            date_updated = timestamp_text(
+                self.date_updated, self._close_texts, "date_updated"
+            )
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -151,6 +158,7 @@ class SequenceStep:
             raise TypeError(
                 f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
             )
+        _close_texts: SentTimestamps = {}
         _get = src_dict.get
         id = src_dict["id"]
 
@@ -187,6 +195,7 @@ class SequenceStep:
             date_created = UNSET
         else:
             date_created = parse_timestamp(_date_created, "date_created")
+            _close_texts["date_created"] = (date_created, _date_created)
 
         _date_updated = _get("date_updated", UNSET)
         date_updated: datetime.datetime | Unset
@@ -194,6 +203,7 @@ class SequenceStep:
             date_updated = UNSET
         else:
             date_updated = parse_timestamp(_date_updated, "date_updated")
+            _close_texts["date_updated"] = (date_updated, _date_updated)
 
         sequence_step = cls(
             id,
@@ -209,6 +219,7 @@ class SequenceStep:
             date_created,
             date_updated,
         )
+        sequence_step._close_texts = _close_texts
 
         if not _FIELDS.issuperset(src_dict):
             sequence_step.additional_properties = {

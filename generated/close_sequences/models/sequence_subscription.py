@@ -9,7 +9,7 @@ from attrs import field as _attrs_field
 
 from ..models.subscription_status import SubscriptionStatus
 from ..models.subscription_status_reason import SubscriptionStatusReason
-from ..types import UNSET, Unset, parse_timestamp, timestamp_text
+from ..types import UNSET, SentTimestamps, Unset, parse_timestamp, timestamp_text
 
 T = TypeVar("T", bound="SequenceSubscription")
 
@@ -61,6 +61,9 @@ class SequenceSubscription:
     date_updated: datetime.datetime | Unset = UNSET
     """ UTC, as ISO 8601 text without an offset. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _close_texts: SentTimestamps = _attrs_field(
+        init=False, factory=dict, repr=False, eq=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -108,7 +111,9 @@ class SequenceSubscription:
         if isinstance(self.start_date, Unset):
             start_date = UNSET
         elif isinstance(self.start_date, datetime.datetime):
-            start_date = timestamp_text(self.start_date)
+            start_date = timestamp_text(
+                self.start_date, self._close_texts, "start_date"
+            )
         else:
             start_date = self.start_date
 
@@ -140,11 +145,15 @@ class SequenceSubscription:
 
         date_created: str | Unset = UNSET
         if not isinstance(self.date_created, Unset):
-            date_created = timestamp_text(self.date_created)
+            date_created = timestamp_text(
+                self.date_created, self._close_texts, "date_created"
+            )
 
         date_updated: str | Unset = UNSET
         if not isinstance(self.date_updated, Unset):
-            date_updated = timestamp_text(self.date_updated)
+            date_updated = timestamp_text(
+                self.date_updated, self._close_texts, "date_updated"
+            )
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -194,6 +203,7 @@ class SequenceSubscription:
             raise TypeError(
                 f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
             )
+        _close_texts: SentTimestamps = {}
         _get = src_dict.get
         id = src_dict["id"]
 
@@ -220,6 +230,7 @@ class SequenceSubscription:
         start_date: datetime.datetime | None | Unset = _get("start_date", UNSET)
         if isinstance(start_date, str):
             start_date_type_0 = parse_timestamp(start_date, "start_date")
+            _close_texts["start_date"] = (start_date_type_0, start_date)
 
             start_date = start_date_type_0
 
@@ -250,6 +261,7 @@ class SequenceSubscription:
             date_created = UNSET
         else:
             date_created = parse_timestamp(_date_created, "date_created")
+            _close_texts["date_created"] = (date_created, _date_created)
 
         _date_updated = _get("date_updated", UNSET)
         date_updated: datetime.datetime | Unset
@@ -257,6 +269,7 @@ class SequenceSubscription:
             date_updated = UNSET
         else:
             date_updated = parse_timestamp(_date_updated, "date_updated")
+            _close_texts["date_updated"] = (date_updated, _date_updated)
 
         sequence_subscription = cls(
             id,
@@ -277,6 +290,7 @@ class SequenceSubscription:
             date_created,
             date_updated,
         )
+        sequence_subscription._close_texts = _close_texts
 
         if not _FIELDS.issuperset(src_dict):
             sequence_subscription.additional_properties = {
