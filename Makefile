@@ -28,6 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/zizmor --offline --no-progress .github/workflows
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

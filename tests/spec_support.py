@@ -71,3 +71,79 @@ def seed_examples(page: Path) -> tuple[Any | None, Any]:
             break
         numbered.append(match.group(1))
     return request, json.loads("\n".join(numbered))
+
+
+# JSON Schema 2020-12's keywords (core, applicator, validation, unevaluated, format,
+# content, meta-data) and those OpenAPI 3.1 adds to a Schema Object.
+SCHEMA_KEYWORDS = frozenset({
+    "$schema", "$id", "$ref", "$anchor", "$dynamicRef", "$dynamicAnchor", "$vocabulary",
+    "$comment", "$defs",
+    "allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependentSchemas", "prefixItems",
+    "items", "contains", "properties", "patternProperties", "additionalProperties",
+    "propertyNames", "unevaluatedItems", "unevaluatedProperties",
+    "type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum",
+    "exclusiveMinimum", "maxLength", "minLength", "pattern", "maxItems", "minItems",
+    "uniqueItems", "maxContains", "minContains", "maxProperties", "minProperties", "required",
+    "dependentRequired",
+    "format", "contentEncoding", "contentMediaType", "contentSchema",
+    "title", "description", "default", "deprecated", "readOnly", "writeOnly", "examples",
+    "discriminator", "xml", "externalDocs", "example",
+})  # fmt: skip
+_ONE_SCHEMA = (
+    "additionalProperties",
+    "items",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contentSchema",
+)
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SCHEMA_MAPS = ("properties", "patternProperties", "dependentSchemas", "$defs")  # fmt: skip
+
+
+def stray_schema_keys(spec: dict[str, Any]) -> list[str]:
+    """Where a schema holds a key that is no JSON Schema or OpenAPI keyword (nor `x-`).
+
+    Such a key is ignored by every validator and the generator, so a YAML slip (an unquoted
+    `, ` in a flow mapping makes a key of the rest of a description) would pass unseen.
+    """
+    found: list[str] = []
+
+    def schema(node: Any, where: str) -> None:
+        if not isinstance(node, dict):
+            return
+        for key, value in node.items():
+            if key not in SCHEMA_KEYWORDS and not str(key).startswith("x-"):
+                found.append(f"{where}: {key!r}")
+            elif key in _ONE_SCHEMA:
+                schema(value, f"{where}.{key}")
+            elif key in _SCHEMA_LISTS:
+                for i, item in enumerate(value):
+                    schema(item, f"{where}.{key}[{i}]")
+            elif key in _SCHEMA_MAPS:
+                for name, item in value.items():
+                    schema(item, f"{where}.{key}.{name}")
+
+    def holders(node: Any, where: str) -> None:
+        # Outside components.schemas a schema sits under `schema` (parameters, headers,
+        # media types); everything else is walked only to find those.
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "schema":
+                    schema(value, f"{where}.schema")
+                elif key != "examples" and key != "example":
+                    holders(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            for i, item in enumerate(node):
+                holders(item, f"{where}[{i}]")
+
+    for name, value in spec.get("components", {}).get("schemas", {}).items():
+        schema(value, f"components.schemas.{name}")
+    holders({k: v for k, v in spec.items() if k != "components"}, "")
+    holders({k: v for k, v in spec.get("components", {}).items() if k != "schemas"}, "components")
+    return found

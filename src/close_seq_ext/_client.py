@@ -10,7 +10,9 @@ sending) a path that an id of `""`, `"."` or `".."` would turn into another endp
 from __future__ import annotations
 
 import base64
+import datetime
 import ipaddress
+import math
 import os
 import platform
 from collections.abc import Generator
@@ -90,6 +92,7 @@ def make_client(
     backoff_max: float = 8.0,
     allow_insecure_http: bool = False,
     rate_limit_url: str | None = None,
+    tz_offset: float | None = None,
     **options: Any,
 ) -> Client:
     """The generated client, authenticated and hardened for Close.
@@ -113,6 +116,11 @@ def make_client(
         backoff_max: The longest such wait, in seconds. Default 8.
         allow_insecure_http: Allow a plain `http://` base URL to a host that is not this
             machine. Off by default: the API key would cross the network in clear text.
+        tz_offset: Hours east of UTC (`-5`, `5.5`), sent as `X-TZ-Offset` on every request.
+            Close reads it as the local time of relative dates in an s_query ("3 days ago",
+            `fixed_local_date`, `which_day_end`), so it changes which leads a bulk action
+            selects. Default: this machine's offset when `make_client` is called, as Close's
+            official client sends it.
         **options: Passed to both `httpx.AsyncClient` and `httpx.Client` (for example
             `limits`, `proxy`, `verify`, `event_hooks`). `transport` replaces the transport
             that sends (wrapped in the retry transport), e.g. an `httpx.MockTransport`.
@@ -124,7 +132,9 @@ def make_client(
     Raises:
         MissingCredentialsError: No key, no token and no `CLOSE_API_KEY`.
         ValueError: Both a key and a token, an empty or malformed credential, an unsafe
-            base URL, or a `rate_limit_url` that is not a Redis URL.
+            base URL, a `rate_limit_url` that is not a Redis URL, or a `tz_offset` outside
+            -12..14 hours.
+        TypeError: A `tz_offset` that is not a number.
         ImportError: `rate_limit_url` without the `redis` extra installed.
 
     Example:
@@ -146,7 +156,11 @@ def make_client(
     transport_options.setdefault("limits", DEFAULT_LIMITS)
     # One TLS context for both transports: building one costs more than the rest of this.
     transport_options.setdefault("verify", httpx.create_ssl_context())
-    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    headers = {
+        "User-Agent": USER_AGENT,
+        "Accept": "application/json",
+        "X-TZ-Offset": _tz_offset_header(tz_offset),
+    }
     timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
     settings: dict[str, Any] = {
         "base_url": base_url,
@@ -180,6 +194,20 @@ def _gate(url: str | None, *, namespace: tuple[str, str]) -> Gate:
     from ._ratelimit_redis import RedisGate, store_namespace
 
     return RedisGate(url, namespace=store_namespace(*namespace), fallback=RateLimitGate())
+
+
+def _tz_offset_header(tz_offset: float | None) -> str:
+    """`X-TZ-Offset` as Close's official client writes it: hours as a float, `-5.0`, `5.5`."""
+    if tz_offset is None:
+        local = datetime.datetime.now().astimezone().utcoffset() or datetime.timedelta()
+        return str(local.total_seconds() / 3600)
+    if isinstance(tz_offset, bool) or not isinstance(tz_offset, int | float):
+        raise TypeError(
+            f"tz_offset must be hours as an int or float, got {type(tz_offset).__name__}"
+        )
+    if not math.isfinite(tz_offset) or not -12 <= tz_offset <= 14:
+        raise ValueError(f"tz_offset must be between -12 and 14 hours, got {tz_offset!r}")
+    return str(float(tz_offset))
 
 
 @attrs.frozen

@@ -14,16 +14,23 @@ checked when a node is built, so a bad query fails before any request is sent.
 :func:`from_dict` and :func:`sort_from_dict` read existing JSON back into nodes, so that
 ``from_dict(d).to_dict() == d``. Two nodes are equal when their ``to_dict()`` are equal.
 
+``from_dict`` reads the JSON Close's app exports and ``bulk.s_query`` echoes: offsets with
+``which_day_end`` and all seven units, explicit ``null`` range ends, ``match_all`` nodes. A
+node type (or key) this module does not know yet is kept whole as an opaque node that writes
+back unchanged, never dropped: dropping one would silently change which leads a bulk action
+acts on.
+
+Every node is data: an attrs class with a JSON type tag and one field per JSON key, in the
+order written; one ``to_dict`` and one reader serve them all, and the readers' registries
+are built from the tags.
+
 Unconfirmed parts of Close's grammar, decided here: ``number_range`` bounds are named ``gt``,
-``gte``, ``lt`` and ``lte``; offset units are years, months, weeks, days, hours, minutes and
-seconds; only query nodes carry ``negate`` (fields, conditions and moments do not). Unknown
-node types and unknown keys are rejected rather than dropped, because dropping one would
-silently change which leads a bulk action acts on.
+``gte``, ``lt`` and ``lte``; only query nodes carry ``negate``.
 """
 
 from __future__ import annotations
 
-import abc
+import json
 import math
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
@@ -42,12 +49,17 @@ __all__ = [
     "FixedUTC",
     "FullText",
     "HasRelated",
+    "MatchAll",
     "Moment",
     "MomentRange",
     "Now",
     "NumberRange",
     "ObjectType",
     "Offset",
+    "OpaqueCondition",
+    "OpaqueField",
+    "OpaqueMoment",
+    "OpaqueQuery",
     "Or",
     "Query",
     "Reference",
@@ -63,6 +75,7 @@ __all__ = [
     "fixed_utc",
     "from_dict",
     "has_related",
+    "match_all",
     "not_",
     "now",
     "object_type",
@@ -191,119 +204,201 @@ def _unit_pairs(value: Any) -> Any:
     return tuple(sorted(value.items())) if isinstance(value, Mapping) else value
 
 
+# --- the node machinery: one `to_dict` and one reader for every node, driven by attrs fields.
+# A node class has a JSON type tag; its attrs fields are named after its JSON keys, in the
+# order they are written; `metadata["read"]` turns a key's JSON into the field's value.
+
+
+_JSON_FIELDS: dict[type, tuple[attrs.Attribute[Any], ...]] = {}
+
+
+def _json_fields(cls: type) -> tuple[attrs.Attribute[Any], ...]:
+    """The fields that are JSON keys, in the order written (cached: read per node written)."""
+    found = _JSON_FIELDS.get(cls)
+    if found is None:
+        # `nulls` is bookkeeping, not a key; `negate` is written last, as Close writes it.
+        own = [f for f in attrs.fields(cls) if f.name not in ("nulls", "negate")]
+        found = _JSON_FIELDS[cls] = tuple(
+            own + [f for f in attrs.fields(cls) if f.name == "negate"]
+        )
+    return found
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, _Node | Sort):
+        return value.to_dict()
+    if isinstance(value, tuple):
+        return [_to_json(item) for item in value]
+    return value
+
+
+def _nulls(value: Any) -> frozenset[str]:
+    return frozenset(value)
+
+
+@attrs.frozen
+class _Node:
+    """Base of every node: a JSON object with a ``"type"`` tag and one key per attrs field.
+
+    An optional key that is absent and one that is an explicit ``null`` (as Close's app
+    writes open range ends) both read as ``None``; ``nulls`` names the explicit ones, so that
+    ``to_dict()`` writes back what was read.
+    """
+
+    _tag: ClassVar[str] = ""
+    nulls: frozenset[str] = attrs.field(
+        default=frozenset(), kw_only=True, repr=False, converter=_nulls
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of this node and everything under it."""
+        body: dict[str, Any] = {"type": self._tag}
+        for attribute in _json_fields(type(self)):
+            value = getattr(self, attribute.name)
+            if value is not None:
+                body[attribute.name] = attribute.metadata.get("to_json", _to_json)(value)
+            elif attribute.name in self.nulls:
+                body[attribute.name] = None
+        return body
+
+
+class _Opaque:
+    """Shared by the opaque nodes: a node type this module does not know, kept as Close sent it.
+
+    Close adds node types over time, and ``bulk.s_query`` echoes whatever the query holds, so
+    such a node is read, compared and written back unchanged rather than refused.
+    """
+
+    __slots__ = ()
+    json: str  # the node's JSON, canonical (see _opaque_json)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of this node, as it was read."""
+        data: dict[str, Any] = json.loads(self.json)
+        negate = getattr(self, "negate", None)
+        if negate is not None:
+            data["negate"] = negate
+        return data
+
+
+def _reads(base: type[_Node]) -> dict[str, Any]:
+    """The metadata of a field whose JSON is one node of `base`'s kinds."""
+    return {"read": lambda value, name: _read(value, name, base)}
+
+
+def _opaque_json(data: Mapping[str, Any]) -> str:
+    # Canonical text: immutable, hashable, and equal for equal JSON whatever the key order.
+    return json.dumps(data, sort_keys=True)
+
+
 # --- moments
 
 
 @attrs.frozen
-class Moment(abc.ABC):
+class Moment(_Node):
     """A point in time for :meth:`Field.moment_range`: ``now()``, ``fixed_utc("...")``, ..."""
-
-    @abc.abstractmethod
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON of this moment."""
 
 
 @attrs.frozen
 class Now(Moment):
     """The time the query runs: ``now().to_dict() == {"type": "now"}``."""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"type": "now"}
+    _tag: ClassVar[str] = "now"
 
 
 @attrs.frozen
 class FixedUTC(Moment):
     """An exact instant: ``FixedUTC("2024-05-01T09:00:00+00:00")``."""
 
+    _tag: ClassVar[str] = "fixed_utc"
     value: str = attrs.field(validator=_checked(_utc_iso))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"type": "fixed_utc", "value": self.value}
 
 
 @attrs.frozen
 class FixedLocalDate(Moment):
-    """Start or end of a day in Close's local time: ``FixedLocalDate("2024-05-01", "end")``."""
+    """Start or end of a day in Close's local time: ``FixedLocalDate("2024-05-01", "end")``.
 
+    Close's local time is the ``X-TZ-Offset`` the client sends (see ``make_client``).
+    """
+
+    _tag: ClassVar[str] = "fixed_local_date"
     value: str = attrs.field(validator=_checked(_iso_date))
     which: str = attrs.field(validator=_checked(_choice("start", "end")))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"type": "fixed_local_date", "value": self.value, "which": self.which}
 
 
 @attrs.frozen
 class Offset(Moment):
-    """A moment moved by calendar units: ``Offset(Now(), "past", {"days": 3})`` (3 days ago)."""
+    """A moment moved by calendar units: ``Offset(Now(), "past", {"days": 3})`` (3 days ago).
 
-    moment: Moment = attrs.field(validator=_checked(_instance(Moment)))
+    ``which_day_end`` (``"start"`` or ``"end"``), as Close's app writes on every offset,
+    rounds the result to that end of its local day.
+    """
+
+    _tag: ClassVar[str] = "offset"
+    moment: Moment = attrs.field(validator=_checked(_instance(Moment)), metadata=_reads(Moment))
     direction: str = attrs.field(validator=_checked(_choice("past", "future")))
     offset: tuple[tuple[str, int], ...] = attrs.field(
-        converter=_unit_pairs, validator=_checked(_instance(tuple), _units)
+        converter=_unit_pairs,
+        validator=_checked(_instance(tuple), _units),
+        metadata={"to_json": dict},
+    )
+    which_day_end: str | None = attrs.field(
+        default=None, kw_only=True, validator=_checked(_optional(_choice("start", "end")))
     )
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "type": "offset",
-            "direction": self.direction,
-            "moment": self.moment.to_dict(),
-            "offset": dict(self.offset),
-        }
+
+@attrs.frozen
+class OpaqueMoment(_Opaque, Moment):
+    """A moment of a type this module does not know, kept as sent (see :func:`from_dict`)."""
+
+    json: str
 
 
 # --- conditions: what a field must satisfy
 
 
 @attrs.frozen
-class Condition(abc.ABC):
+class Condition(_Node):
     """The test in a field condition; built by :class:`Field` methods, e.g. ``Exists()``."""
-
-    @abc.abstractmethod
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON of this condition."""
 
 
 @attrs.frozen
 class TextCondition(Condition):
     """Text match on a text field: ``TextCondition("ACME", mode="full_words")``."""
 
+    _tag: ClassVar[str] = "text"
     value: str = attrs.field(validator=_checked(_str))
     mode: str = attrs.field(validator=_checked(_choice(*_TEXT_MODES)))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"type": "text", "mode": self.mode, "value": self.value}
 
 
 @attrs.frozen
 class Term(Condition):
     """The field has one of fixed values: ``Term(["Potential", "Qualified"])``."""
 
+    _tag: ClassVar[str] = "term"
     values: tuple[str | int | bool, ...] = attrs.field(
         converter=_tupled, validator=_checked(_items(str, int))
     )
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"type": "term", "values": list(self.values)}
-
 
 @attrs.frozen
 class Reference(Condition):
-    """The field points at one of these objects: ``Reference(["user_1"], "user_or_group")``."""
+    """The field points at one of these objects: ``Reference(["user_1"], "user_or_group")``.
 
+    ``reference_type`` names what the ids are, per field: ``"user_or_group"`` for user
+    fields, ``"status.lead"`` for a lead's ``status_id`` (as Close's exported queries show).
+    """
+
+    _tag: ClassVar[str] = "reference"
     object_ids: tuple[str, ...] = attrs.field(converter=_tupled, validator=_checked(_items(str)))
     reference_type: str = attrs.field(validator=_checked(_str))
-
-    def to_dict(self) -> dict[str, Any]:
-        ids = list(self.object_ids)
-        return {"type": "reference", "reference_type": self.reference_type, "object_ids": ids}
 
 
 @attrs.frozen
 class Exists(Condition):
     """The field has a value: ``Exists()``; negate the field condition for "is empty"."""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"type": "exists"}
+    _tag: ClassVar[str] = "exists"
 
 
 _BOUND = _checked(_optional(_number))
@@ -316,6 +411,7 @@ class NumberRange(Condition):
     Close has not published the key names; ``gt``, ``gte``, ``lt`` and ``lte`` are assumed.
     """
 
+    _tag: ClassVar[str] = "number_range"
     gt: float | None = attrs.field(default=None, kw_only=True, validator=_BOUND)
     gte: float | None = attrs.field(default=None, kw_only=True, validator=_BOUND)
     lt: float | None = attrs.field(default=None, kw_only=True, validator=_BOUND)
@@ -329,44 +425,48 @@ class NumberRange(Condition):
         if self.lt is not None and self.lte is not None:
             raise ValueError("give lt or lte, not both")
 
-    def to_dict(self) -> dict[str, Any]:
-        bounds = {"gt": self.gt, "gte": self.gte, "lt": self.lt, "lte": self.lte}
-        return {"type": "number_range", **{k: v for k, v in bounds.items() if v is not None}}
-
 
 _END = _checked(_optional(_instance(Moment)))
 
 
 @attrs.frozen
 class MomentRange(Condition):
-    """A date field in ``[on_or_after, before)``, either end open: ``MomentRange(before=Now())``."""
+    """A date field in ``[on_or_after, before)``, either end open: ``MomentRange(before=Now())``.
 
-    on_or_after: Moment | None = attrs.field(default=None, kw_only=True, validator=_END)
-    before: Moment | None = attrs.field(default=None, kw_only=True, validator=_END)
+    An open end is left out of the JSON, or written as ``null`` when named in ``nulls`` (as
+    Close's app writes it, and :meth:`Field.moment_range` does).
+    """
+
+    _tag: ClassVar[str] = "moment_range"
+    on_or_after: Moment | None = attrs.field(
+        default=None, kw_only=True, validator=_END, metadata=_reads(Moment)
+    )
+    before: Moment | None = attrs.field(
+        default=None, kw_only=True, validator=_END, metadata=_reads(Moment)
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.on_or_after is None and self.before is None:
             raise ValueError("moment_range needs on_or_after, before or both")
 
-    def to_dict(self) -> dict[str, Any]:
-        ends = {"on_or_after": self.on_or_after, "before": self.before}
-        return {"type": "moment_range", **{k: m.to_dict() for k, m in ends.items() if m}}
+
+@attrs.frozen
+class OpaqueCondition(_Opaque, Condition):
+    """A condition of a type this module does not know, kept as sent (see :func:`from_dict`)."""
+
+    json: str
 
 
 # --- fields
 
 
 @attrs.frozen
-class Field(abc.ABC):
+class Field(_Node):
     """A field to filter or sort on; its methods build field conditions.
 
     >>> field("name").term(["ACME"]).to_dict()["condition"]
     {'type': 'term', 'values': ['ACME']}
     """
-
-    @abc.abstractmethod
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON of this field."""
 
     def text(self, value: str, *, mode: str = "full_words") -> FieldCondition:
         """Text match: ``field("name").text("acme", mode="beginning_of_words")``."""
@@ -376,10 +476,16 @@ class Field(abc.ABC):
         """One of fixed values (a list, not a bare str): ``field("status_label").term(["Won"])``."""
         return FieldCondition(self, Term(values))
 
-    def reference(
-        self, ids: list[str] | tuple[str, ...], *, reference_type: str = "user_or_group"
-    ) -> FieldCondition:
-        """Points at one of these objects: ``field("user_id").reference(["user_1"])``."""
+    def reference(self, ids: list[str] | tuple[str, ...], *, reference_type: str) -> FieldCondition:
+        """Points at one of these objects; ``reference_type`` depends on the field.
+
+        ``"user_or_group"`` for user fields, ``"status.lead"`` for a lead's ``status_id``;
+        there is no default, because no single one is right.
+
+        >>> q = field("user_id").reference(["user_1"], reference_type="user_or_group")
+        >>> q.to_dict()["condition"]["reference_type"]
+        'user_or_group'
+        """
         _items(str)(ids, "ids")
         return FieldCondition(self, Reference(ids, reference_type))
 
@@ -406,45 +512,48 @@ class Field(abc.ABC):
     ) -> FieldCondition:
         """Date bounds; a datetime (aware) is an instant, a date the start of that local day.
 
+        An open end is written as ``null``, as Close's app writes it.
+
         >>> q = field("date_created").moment_range(on_or_after=offset(now(), "past", days=7))
-        >>> q.to_dict()["condition"]["on_or_after"]["offset"]
-        {'days': 7}
+        >>> condition = q.to_dict()["condition"]
+        >>> condition["on_or_after"]["offset"], condition["before"]
+        ({'days': 7}, None)
         """
         ends = {"on_or_after": on_or_after, "before": before}
         moments = {k: None if v is None else _as_moment(v, k) for k, v in ends.items()}
-        return FieldCondition(self, MomentRange(**moments))
+        open_ends = frozenset(k for k, v in moments.items() if v is None)
+        return FieldCondition(self, MomentRange(**moments, nulls=open_ends))
 
 
 @attrs.frozen
 class RegularField(Field):
     """A built-in field of an object type: ``RegularField("name", "lead")``."""
 
+    _tag: ClassVar[str] = "regular_field"
     field_name: str = attrs.field(validator=_checked(_str))
     object_type: str = attrs.field(validator=_checked(_str))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "type": "regular_field",
-            "object_type": self.object_type,
-            "field_name": self.field_name,
-        }
 
 
 @attrs.frozen
 class CustomField(Field):
     """A custom field by id: ``CustomField("cf_abc")``."""
 
+    _tag: ClassVar[str] = "custom_field"
     custom_field_id: str = attrs.field(validator=_checked(_str))
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"type": "custom_field", "custom_field_id": self.custom_field_id}
+
+@attrs.frozen
+class OpaqueField(_Opaque, Field):
+    """A field of a type this module does not know, kept as sent (see :func:`from_dict`)."""
+
+    json: str
 
 
 # --- query nodes
 
 
 @attrs.frozen
-class Query(abc.ABC):
+class Query(_Node):
     """A node of an s_query tree. Combine with ``&``, ``|`` and ``~``; ``to_dict()`` is the JSON.
 
     ``negate`` is ``True``, ``False`` or ``None`` (not stated: the API reads it as false); the
@@ -457,16 +566,6 @@ class Query(abc.ABC):
     negate: bool | None = attrs.field(
         default=None, kw_only=True, validator=_checked(_optional(_instance(bool)))
     )
-
-    @abc.abstractmethod
-    def _body(self) -> dict[str, Any]: ...
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON the API takes for this node and everything under it."""
-        body = self._body()
-        if self.negate is not None:
-            body["negate"] = self.negate
-        return body
 
     def __and__(self, other: object) -> Query:
         if not isinstance(other, Query):
@@ -483,97 +582,107 @@ class Query(abc.ABC):
         return attrs.evolve(self, negate=None if self.negate else True)
 
 
+def _read_queries(value: object, name: str) -> tuple[Query, ...]:
+    if not isinstance(value, list):
+        raise TypeError(f"{name} must be a list, got {_kind(value)}")
+    return tuple(_read(q, f"{name}[{i}]", Query) for i, q in enumerate(value))
+
+
 @attrs.frozen
 class _Compound(Query):
-    _type: ClassVar[str]
-    queries: tuple[Query, ...] = attrs.field(converter=_tupled, validator=_checked(_items(Query)))
-
-    def _body(self) -> dict[str, Any]:
-        return {"type": self._type, "queries": [q.to_dict() for q in self.queries]}
+    queries: tuple[Query, ...] = attrs.field(
+        converter=_tupled,
+        validator=_checked(_items(Query)),
+        metadata={"read": _read_queries},
+    )
 
 
 @attrs.frozen
 class And(_Compound):
     """All sub-queries match: ``and_(a, b)`` or ``a & b``."""
 
-    _type: ClassVar[str] = "and"
+    _tag: ClassVar[str] = "and"
 
 
 @attrs.frozen
 class Or(_Compound):
     """Any sub-query matches: ``or_(a, b)`` or ``a | b``."""
 
-    _type: ClassVar[str] = "or"
+    _tag: ClassVar[str] = "or"
+
+
+@attrs.frozen
+class MatchAll(Query):
+    """Every object: ``match_all()``; Close's app writes it alone or inside an ``and``."""
+
+    _tag: ClassVar[str] = "match_all"
 
 
 @attrs.frozen
 class ObjectType(Query):
     """Objects of one type: ``ObjectType("lead")``."""
 
+    _tag: ClassVar[str] = "object_type"
     object_type: str = attrs.field(validator=_checked(_str))
-
-    def _body(self) -> dict[str, Any]:
-        return {"type": "object_type", "object_type": self.object_type}
 
 
 @attrs.frozen
 class FieldCondition(Query):
     """A field satisfies a condition: ``FieldCondition(CustomField("cf_1"), Exists())``."""
 
-    field: Field = attrs.field(validator=_checked(_instance(Field)))
-    condition: Condition = attrs.field(validator=_checked(_instance(Condition)))
-
-    def _body(self) -> dict[str, Any]:
-        fc = {"field": self.field.to_dict(), "condition": self.condition.to_dict()}
-        return {"type": "field_condition", **fc}
+    _tag: ClassVar[str] = "field_condition"
+    field: Field = attrs.field(validator=_checked(_instance(Field)), metadata=_reads(Field))
+    condition: Condition = attrs.field(
+        validator=_checked(_instance(Condition)), metadata=_reads(Condition)
+    )
 
 
 @attrs.frozen
 class HasRelated(Query):
     """Some related object matches: ``HasRelated("lead", "contact", ObjectType("contact"))``."""
 
+    _tag: ClassVar[str] = "has_related"
     this_object_type: str = attrs.field(validator=_checked(_str))
     related_object_type: str = attrs.field(validator=_checked(_str))
-    related_query: Query = attrs.field(validator=_checked(_instance(Query)))
-
-    def _body(self) -> dict[str, Any]:
-        return {
-            "type": "has_related",
-            "this_object_type": self.this_object_type,
-            "related_object_type": self.related_object_type,
-            "related_query": self.related_query.to_dict(),
-        }
+    related_query: Query = attrs.field(validator=_checked(_instance(Query)), metadata=_reads(Query))
 
 
 @attrs.frozen
 class SavedSearch(Query):
     """The results of a saved search (smart view): ``SavedSearch("save_1")``."""
 
+    _tag: ClassVar[str] = "saved_search"
     saved_search_id: str = attrs.field(validator=_checked(_str))
-
-    def _body(self) -> dict[str, Any]:
-        return {"type": "saved_search", "saved_search_id": self.saved_search_id}
 
 
 @attrs.frozen
 class FullText(Query):
     """Full-text search over the whole object: ``FullText("acme", "full_words")``."""
 
+    _tag: ClassVar[str] = "text"
     value: str = attrs.field(validator=_checked(_str))
     mode: str = attrs.field(validator=_checked(_choice(*_TEXT_MODES)))
 
-    def _body(self) -> dict[str, Any]:
-        return {"type": "text", "mode": self.mode, "value": self.value}
+
+@attrs.frozen
+class OpaqueQuery(_Opaque, Query):
+    """A query node of a type this module does not know, kept as sent (see :func:`from_dict`).
+
+    Its ``negate`` is read out, so ``~`` works on it as on any node.
+    """
+
+    json: str
 
 
 @attrs.frozen
 class Sort:
     """One sort item (a request takes a list): ``Sort(CustomField("cf_1"), "asc")``."""
 
-    field: Field = attrs.field(validator=_checked(_instance(Field)))
+    field: Field = attrs.field(validator=_checked(_instance(Field)), metadata=_reads(Field))
     direction: str = attrs.field(validator=_checked(_choice("asc", "desc")))
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON of this sort item."""
         return {"direction": self.direction, "field": self.field.to_dict()}
 
 
@@ -620,6 +729,15 @@ def not_(query: Query) -> Query:
     return ~query
 
 
+def match_all() -> MatchAll:
+    """Every object; Close's app writes it alone or inside an ``and``.
+
+    >>> (match_all() & object_type("lead")).to_dict()["queries"][0]
+    {'type': 'match_all'}
+    """
+    return MatchAll()
+
+
 def object_type(name: str) -> ObjectType:
     """Objects of one type.
 
@@ -634,7 +752,7 @@ def field(name: str, *, object_type: str = "lead") -> RegularField:
     """A built-in field of an object type.
 
     >>> field("name").to_dict()
-    {'type': 'regular_field', 'object_type': 'lead', 'field_name': 'name'}
+    {'type': 'regular_field', 'field_name': 'name', 'object_type': 'lead'}
     """
     _str(name, "name")
     return RegularField(name, object_type)
@@ -676,7 +794,7 @@ def text(value: str, *, mode: str = "full_words") -> FullText:
     """Full-text search over the whole object.
 
     >>> text("acme", mode="beginning_of_words").to_dict()
-    {'type': 'text', 'mode': 'beginning_of_words', 'value': 'acme'}
+    {'type': 'text', 'value': 'acme', 'mode': 'beginning_of_words'}
     """
     return FullText(value, mode)
 
@@ -724,13 +842,24 @@ def fixed_local_date(value: date | str, which: str = "start") -> FixedLocalDate:
     return FixedLocalDate(value.isoformat() if isinstance(value, date) else value, which)
 
 
-def offset(moment: Moment | datetime | date, direction: str, **units: int) -> Offset:
+def offset(
+    moment: Moment | datetime | date,
+    direction: str,
+    *,
+    which_day_end: str | None = None,
+    **units: int,
+) -> Offset:
     """`moment` moved into the ``"past"`` or ``"future"`` by non-negative units (days=3, ...).
+
+    ``which_day_end="start"`` or ``"end"`` rounds to that end of the local day, as Close's
+    app does for relative dates ("more than 3 days ago").
 
     >>> offset(now(), "past", weeks=2).to_dict()["offset"]
     {'weeks': 2}
+    >>> offset(now(), "past", days=3, which_day_end="start").to_dict()["which_day_end"]
+    'start'
     """
-    return Offset(_as_moment(moment, "moment"), direction, units)
+    return Offset(_as_moment(moment, "moment"), direction, units, which_day_end=which_day_end)
 
 
 def _utc_text(value: datetime, name: str) -> str:
@@ -749,44 +878,45 @@ def _as_moment(value: object, name: str) -> Moment:
     raise TypeError(f"{name} must be a Moment, datetime or date, got {_kind(value)}")
 
 
-# --- reading JSON back: class attributes are named after JSON keys, so a dict maps onto one.
+# --- reading JSON back: the registries are built from the classes' tags.
 
-_QUERIES: dict[str, type[Query]] = {
-    "and": And,
-    "or": Or,
-    "object_type": ObjectType,
-    "field_condition": FieldCondition,
-    "has_related": HasRelated,
-    "saved_search": SavedSearch,
-    "text": FullText,
-}
-_FIELDS: dict[str, type[Field]] = {"regular_field": RegularField, "custom_field": CustomField}
-_CONDITIONS: dict[str, type[Condition]] = {
-    "text": TextCondition,
-    "term": Term,
-    "reference": Reference,
-    "exists": Exists,
-    "number_range": NumberRange,
-    "moment_range": MomentRange,
-}
-_MOMENTS: dict[str, type[Moment]] = {
-    "now": Now,
-    "fixed_utc": FixedUTC,
-    "fixed_local_date": FixedLocalDate,
-    "offset": Offset,
+
+def _by_tag(*classes: type[_Node]) -> dict[str, type[_Node]]:
+    return {cls._tag: cls for cls in classes}
+
+
+# For each kind of node: the known types by tag, and the class that keeps an unknown one.
+_KINDS: dict[type[_Node], tuple[dict[str, type[_Node]], type[_Node]]] = {
+    Query: (
+        _by_tag(And, Or, MatchAll, ObjectType, FieldCondition, HasRelated, SavedSearch, FullText),
+        OpaqueQuery,
+    ),
+    Field: (_by_tag(RegularField, CustomField), OpaqueField),
+    Condition: (
+        _by_tag(TextCondition, Term, Reference, Exists, NumberRange, MomentRange),
+        OpaqueCondition,
+    ),
+    Moment: (_by_tag(Now, FixedUTC, FixedLocalDate, Offset), OpaqueMoment),
 }
 
 
 def from_dict(data: Mapping[str, Any]) -> Query:
-    """Read an s_query back into nodes; ``from_dict(d).to_dict() == d``.
+    """Read an s_query back into nodes, as Close writes it; ``from_dict(d).to_dict() == d``.
 
-    A missing or unknown ``type`` raises ``ValueError``; a missing or unknown other key
-    ``TypeError``, and a bad value the same error as its builder. Each names the key.
+    A node of a type this module does not know, or with a key it does not know, is kept
+    whole as an opaque node (``OpaqueQuery``, ``OpaqueCondition``, ...) that writes back
+    unchanged: Close adds node types over time, and ``bulk.s_query`` must always be readable.
+    A missing ``type`` or a missing key is an error, and so is a value the node's builder
+    would refuse; each message names the node, by its path and type, and the key.
 
     >>> from_dict({"type": "object_type", "object_type": "lead"}) == object_type("lead")
     True
+    >>> from_dict({"type": "and"})
+    Traceback (most recent call last):
+    ...
+    TypeError: s_query (and): missing key 'queries'
     """
-    node: Query = _read(data, "s_query", _QUERIES)
+    node: Query = _read(data, "s_query", Query)
     return node
 
 
@@ -796,8 +926,8 @@ def sort_from_dict(data: Mapping[str, Any]) -> Sort:
     >>> sort_from_dict(sort("name").to_dict()) == sort("name")
     True
     """
-    item = _mapping(data, "sort item")
-    return Sort(**{key: _read_value(key, value) for key, value in item.items()})
+    item: Sort = _build(Sort, _mapping(data, "sort item"), "sort item", "sort item")
+    return item
 
 
 def _mapping(value: object, name: str) -> Mapping[str, Any]:
@@ -806,37 +936,62 @@ def _mapping(value: object, name: str) -> Mapping[str, Any]:
     return value
 
 
-def _read(value: object, name: str, classes: Mapping[str, type[Any]]) -> Any:
+def _read(value: object, name: str, kind: type[_Node]) -> Any:
     data = _mapping(value, name)
     if "type" not in data:
-        raise ValueError(f"missing key 'type' in {name}")
-    kind = data["type"]
-    cls = classes.get(kind) if isinstance(kind, str) else None
-    if cls is None:
-        raise ValueError(f"unknown {name} type {kind!r}")
-    # attrs' __init__ names any missing or unknown key in its TypeError.
-    return cls(**{key: _read_value(key, v) for key, v in data.items() if key != "type"})
+        raise ValueError(f"{name}: missing key 'type'")
+    tag = data["type"]
+    if not isinstance(tag, str):
+        raise TypeError(f"{name}: 'type' must be a str, got {_kind(tag)}")
+    known, opaque = _KINDS[kind]
+    cls = known.get(tag)
+    where = f"{name} ({tag})"
+    body = {key: v for key, v in data.items() if key != "type"}
+    if cls is not None and set(body) <= {f.name for f in _json_fields(cls)}:
+        return _build(cls, body, name, where)
+    if cls is not None:
+        _require(cls, body, where)
+    return _keep(opaque, data, where)
 
 
-# Keys whose value is itself a node, and the node types allowed there.
-_NESTED: dict[str, Mapping[str, type[Any]]] = {
-    "related_query": _QUERIES,
-    "field": _FIELDS,
-    "condition": _CONDITIONS,
-    "on_or_after": _MOMENTS,
-    "before": _MOMENTS,
-    "moment": _MOMENTS,
-}
+def _require(cls: type, body: Mapping[str, Any], where: str) -> None:
+    for attribute in _json_fields(cls):
+        if attribute.default is attrs.NOTHING and attribute.name not in body:
+            raise TypeError(f"{where}: missing key {attribute.name!r}")
 
 
-def _read_value(key: str, value: Any) -> Any:
-    if key in _NESTED:
-        return _read(value, key, _NESTED[key])
-    if key == "queries":
-        if not isinstance(value, list):
-            raise TypeError(f"queries must be a list, got {_kind(value)}")
-        return [_read(q, f"queries[{i}]", _QUERIES) for i, q in enumerate(value)]
-    if key == "negate" and not isinstance(value, bool):
-        # null would read as "not stated" and vanish on the way out, breaking the round trip.
-        raise TypeError(f"negate must be true or false, got {_kind(value)}")
-    return value
+def _build(cls: type, body: Mapping[str, Any], name: str, where: str) -> Any:
+    """`cls` from its JSON keys; `name` is the node's path, `where` names it in errors."""
+    _require(cls, body, where)
+    attributes = {f.name: f for f in _json_fields(cls)}
+    values: dict[str, Any] = {}
+    nulls = set()
+    for key, value in body.items():
+        attribute = attributes.get(key)
+        if attribute is None:
+            raise TypeError(f"{where}: unknown key {key!r}")
+        if value is None and attribute.default is not attrs.NOTHING:
+            nulls.add(key)
+        elif "read" in attribute.metadata:
+            values[key] = attribute.metadata["read"](value, f"{name}.{key}")
+        else:
+            values[key] = value
+    try:
+        return cls(**values, **({"nulls": nulls} if nulls else {}))
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{where}: {exc}") from None
+
+
+def _keep(cls: type[_Node], data: Mapping[str, Any], where: str) -> _Node:
+    body = dict(data)
+    negate = None
+    if cls is OpaqueQuery and isinstance(body.get("negate"), bool):
+        # Read out, so that ~ toggles it as on any node.
+        negate = body.pop("negate")
+    try:
+        text = _opaque_json(body)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{where}: not JSON ({exc})") from None
+    if cls is OpaqueQuery:
+        return OpaqueQuery(text, negate=negate)
+    return cls(text)  # type: ignore[call-arg]

@@ -126,11 +126,21 @@ def test_update_file_that_is_not_an_object_is_a_usage_error(
 def test_invalid_query_is_a_usage_error_before_any_request(
     close_seq: Run, server: CloseServer, sequence: dict[str, Any]
 ) -> None:
-    result = close_seq(*bulk_subscribe_args(sequence["id"], '{"type": "lead_name_is"}'))
+    result = close_seq(*bulk_subscribe_args(sequence["id"], '{"type": "and"}'))
 
     assert result.code == 2
     assert "not a valid s_query" in result.stderr
     assert not server.calls.called
+
+
+def test_a_query_node_the_sdk_does_not_know_is_sent_for_close_to_judge(
+    close_seq: Run, server: CloseServer, sequence: dict[str, Any]
+) -> None:
+    # Close adds node types over time; the local server knows none beyond the SDK's.
+    result = close_seq(*bulk_subscribe_args(sequence["id"], '{"type": "lead_name_is"}'))
+
+    assert result.code == 6
+    assert "Unsupported s_query node type: 'lead_name_is'" in result.stderr
 
 
 def test_subscriptions_list_needs_a_filter(close_seq: Run, server: CloseServer) -> None:

@@ -6,9 +6,17 @@ from typing import Any
 
 import jsonschema
 import pytest
+import yaml
 from openapi_spec_validator import validate
 
-from tests.spec_support import SEEDS_DIR, iter_examples, load_spec, resolve, seed_examples
+from tests.spec_support import (
+    SEEDS_DIR,
+    iter_examples,
+    load_spec,
+    resolve,
+    seed_examples,
+    stray_schema_keys,
+)
 
 # design.md: "operationId -> module, tag -> folder". Other code imports these names.
 EXPECTED_OPERATIONS = {
@@ -141,3 +149,48 @@ def test_the_embedded_examples_are_the_seed_pages_own() -> None:
     }
     for label, value in expected.items():
         assert embedded[label] == value, label
+
+
+def test_no_schema_holds_a_key_that_is_not_a_keyword() -> None:
+    assert stray_schema_keys(load_spec()) == []
+
+
+def test_a_yaml_slip_that_makes_a_stray_key_is_found() -> None:
+    # The slip this check was written for: an unquoted ", " in a flow mapping.
+    slipped = yaml.safe_load(
+        """
+        components:
+          schemas:
+            Bulk:
+              properties:
+                query: {type: string, description: The legacy text query, when there is one.}
+        paths:
+          /a/:
+            get:
+              parameters:
+                - {name: x, in: query, schema: {type: string, minimum: 1, maxmimum: 3}}
+        """
+    )
+    assert stray_schema_keys(slipped) == [
+        "components.schemas.Bulk.properties.query: 'when there is one.'",
+        ".paths./a/.get.parameters[0].schema: 'maxmimum'",
+    ]
+
+
+def test_every_success_answer_declares_the_rate_limit_header() -> None:
+    for path, method, op in operations():
+        for status, response in op["responses"].items():
+            if status.startswith("2"):
+                assert "RateLimit" in resolve(response).get("headers", {}), (method, path, status)
+
+
+def test_a_delete_takes_any_2xx_as_success() -> None:
+    for path, method, op in operations():
+        if method == "delete":
+            assert [s for s in op["responses"] if s.startswith("2")] == ["2XX"], path
+
+
+def test_updating_a_subscription_documents_400_not_402_for_a_plan_without_workflow_runs() -> None:
+    responses = load_spec()["paths"]["/api/v1/sequence_subscription/{id}/"]["put"]["responses"]
+    assert "400" in responses
+    assert "402" not in responses

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import date
 
 import anyio
 import pytest
@@ -23,8 +24,18 @@ from close_seq_ext import (
 from close_seq_ext.testing import BulkProgress, CloseServer, Fault
 from close_sequences import Client
 from close_sequences.api.bulk_actions import create_bulk_sequence_subscription
-from close_sequences.api.sequence_subscriptions import list_sequence_subscriptions
-from close_sequences.api.sequences import create_sequence, get_sequence, list_sequences
+from close_sequences.api.sequence_subscriptions import (
+    create_sequence_subscription,
+    delete_sequence_subscription,
+    get_sequence_subscription,
+    list_sequence_subscriptions,
+)
+from close_sequences.api.sequences import (
+    create_sequence,
+    delete_sequence,
+    get_sequence,
+    list_sequences,
+)
 from close_sequences.models import (
     BulkActionType,
     BulkSequenceSubscription,
@@ -32,7 +43,10 @@ from close_sequences.models import (
     ContactPreference,
     SequenceCreate,
     SequenceStepInput,
+    SequenceSubscriptionCreate,
+    StepType,
 )
+from tests.testing.conftest import first_contact_with_email
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.anyio
@@ -240,3 +254,96 @@ def test_the_sync_client_works_against_the_server(close_server: CloseServer) -> 
     with make_client(close_server.api_key, base_url=close_server.base_url) as client:
         created = create_sequence.sync(client=client, body=new_sequence())
         assert get_sequence.sync(created.id, client=client).name == "Demo"
+
+
+async def test_delete_returns_none_and_the_sequence_is_gone(client: Client) -> None:
+    created = await create_sequence.asyncio(client=client, body=new_sequence())
+    assert await delete_sequence.asyncio(created.id, client=client) is None
+    with pytest.raises(NotFoundError):
+        await get_sequence.asyncio(created.id, client=client)
+
+
+def test_sync_delete_of_a_subscription_returns_none_and_unsubscribes(
+    close_server: CloseServer,
+) -> None:
+    with make_client(close_server.api_key, base_url=close_server.base_url) as client:
+        sequence = create_sequence.sync(client=client, body=new_sequence())
+        body = SequenceSubscriptionCreate(
+            sequence_id=sequence.id,
+            contact_id=first_contact_with_email(close_server)["id"],
+            sender_account_id="emailacct_1",
+            sender_name="John Doe",
+            sender_email="john@salesteam.com",
+        )
+        subscription = create_sequence_subscription.sync(client=client, body=body)
+        assert delete_sequence_subscription.sync(subscription.id, client=client) is None
+        with pytest.raises(NotFoundError):
+            get_sequence_subscription.sync(subscription.id, client=client)
+
+
+@pytest.mark.parametrize(
+    ("status", "body"), [(200, {}), (204, "empty"), (202, "empty")], ids=["200-{}", "204", "202"]
+)
+async def test_any_2xx_answer_to_a_delete_is_success(
+    client: Client, close_server: CloseServer, status: int, body: object
+) -> None:
+    close_server.inject("DELETE", SEQUENCES + "{id}/", Fault.status(status, body=body))  # type: ignore[arg-type]
+    response = await delete_sequence.asyncio_detailed("seq_1", client=client)
+    assert (response.status_code, response.parsed) == (status, None)
+
+
+# --- X-TZ-Offset: the local time of relative dates in an s_query
+
+
+def test_every_request_carries_the_tz_offset_given_to_make_client(
+    close_server: CloseServer,
+) -> None:
+    with make_client(close_server.api_key, base_url=close_server.base_url, tz_offset=5.5) as c:
+        created = create_sequence.sync(client=c, body=new_sequence())
+        list_sequences.sync(client=c)
+        delete_sequence.sync(created.id, client=c)
+    assert [call.tz_offset for call in close_server.calls.calls] == ["5.5", "5.5", "5.5"]
+
+
+@pytest.fixture
+def in_india(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # India keeps +05:30 all year, so the expected header does not depend on the date.
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("in_india")
+def test_the_default_tz_offset_is_this_machines_as_closes_official_client_sends_it(
+    close_server: CloseServer,
+) -> None:
+    with make_client(close_server.api_key, base_url=close_server.base_url) as client:
+        list_sequences.sync(client=client)
+    assert [call.tz_offset for call in close_server.calls.calls] == ["5.5"]
+
+
+@pytest.mark.parametrize(("tz_offset", "selected"), [(0, 1), (-5, 0)])
+async def test_a_local_date_in_an_s_query_is_a_day_in_the_clients_tz_offset(
+    close_server: CloseServer, tz_offset: float, selected: int
+) -> None:
+    # 03:00 UTC on 2 May is 22:00 on 1 May in New York (-5): not "on or after 2 May" there.
+    close_server.state.add_lead("Tzlead", date_created="2024-05-02T03:00:00.000000+00:00")
+    query = squery.field("name").text("Tzlead") & squery.field("date_created").moment_range(
+        on_or_after=date(2024, 5, 2)
+    )
+    body = BulkSequenceSubscriptionCreate(action_type=BulkActionType.PAUSE, s_query=query.to_dict())
+    async with make_client(
+        close_server.api_key, base_url=close_server.base_url, tz_offset=tz_offset
+    ) as client:
+        bulk = await create_bulk_sequence_subscription.asyncio(client=client, body=body)
+    assert bulk.n_leads == selected
+
+
+async def test_an_sms_step_comes_back_with_its_template_typed(client: Client) -> None:
+    steps = [SequenceStepInput(step_type=StepType.SMS, sms_template_id="smstmpl_1", delay=0)]
+    body = SequenceCreate(name="Texts", timezone="UTC", steps=steps)
+    created = await create_sequence.asyncio(client=client, body=body)
+    assert isinstance(created.steps, list)
+    assert (created.steps[0].step_type, created.steps[0].sms_template_id) == ("sms", "smstmpl_1")

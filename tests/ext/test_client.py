@@ -229,3 +229,19 @@ def test_error_texts_reprs_and_logs_never_show_the_key(caplog: pytest.LogCapture
     for text in shown:
         assert API_KEY not in text
         assert encoded not in text
+
+
+@pytest.mark.parametrize(
+    ("tz_offset", "error"),
+    [
+        ("5", TypeError),
+        (True, TypeError),
+        (14.5, ValueError),
+        (-13, ValueError),
+        (float("nan"), ValueError),
+    ],
+    ids=repr,
+)
+def test_a_bad_tz_offset_is_an_error_naming_it(tz_offset: object, error: type[Exception]) -> None:
+    with pytest.raises(error, match="tz_offset"):
+        make_client(API_KEY, tz_offset=tz_offset)  # type: ignore[arg-type]

@@ -107,9 +107,9 @@ def test_term_condition_json() -> None:
     assert condition == {"type": "term", "values": ["a", 2, True]}
 
 
-def test_reference_condition_json_defaults_to_user_or_group() -> None:
-    condition = squery.field("user_id").reference(["user_1", "group_1"]).to_dict()["condition"]
-    assert condition == {
+def test_reference_condition_json() -> None:
+    query = squery.field("user_id").reference(["user_1", "group_1"], reference_type="user_or_group")
+    assert query.to_dict()["condition"] == {
         "type": "reference",
         "reference_type": "user_or_group",
         "object_ids": ["user_1", "group_1"],
@@ -117,8 +117,13 @@ def test_reference_condition_json_defaults_to_user_or_group() -> None:
 
 
 def test_reference_condition_json_takes_reference_type() -> None:
-    query = squery.field("status_id").reference(("stat_1",), reference_type="status")
-    assert query.to_dict()["condition"]["reference_type"] == "status"
+    query = squery.field("status_id").reference(("stat_1",), reference_type="status.lead")
+    assert query.to_dict()["condition"]["reference_type"] == "status.lead"
+
+
+def test_reference_has_no_default_type_because_none_is_right_for_every_field() -> None:
+    with pytest.raises(TypeError, match="reference_type"):
+        squery.field("status_id").reference(["stat_1"])  # type: ignore[call-arg]
 
 
 def test_exists_condition_json() -> None:
@@ -147,9 +152,34 @@ def test_moment_range_json() -> None:
     }
 
 
-def test_moment_range_json_may_leave_one_end_open() -> None:
+def test_moment_range_json_writes_an_open_end_as_null_as_closes_app_does() -> None:
     condition = squery.field("date_created").moment_range(before=squery.now()).to_dict()
-    assert condition["condition"] == {"type": "moment_range", "before": {"type": "now"}}
+    assert condition["condition"] == {
+        "type": "moment_range",
+        "on_or_after": None,
+        "before": {"type": "now"},
+    }
+
+
+def test_a_moment_range_built_from_its_class_leaves_an_open_end_out() -> None:
+    condition = squery.MomentRange(before=squery.Now()).to_dict()
+    assert condition == {"type": "moment_range", "before": {"type": "now"}}
+
+
+def test_offset_json_carries_which_day_end() -> None:
+    moment = squery.offset(squery.now(), "past", days=3, which_day_end="start")
+    assert moment.to_dict() == {
+        "type": "offset",
+        "direction": "past",
+        "moment": {"type": "now"},
+        "offset": {"days": 3},
+        "which_day_end": "start",
+    }
+
+
+def test_match_all_json() -> None:
+    assert squery.match_all().to_dict() == {"type": "match_all"}
+    assert (~squery.match_all()).to_dict() == {"type": "match_all", "negate": True}
 
 
 def test_fixed_utc_json_from_aware_datetime_is_in_utc() -> None:
@@ -371,9 +401,21 @@ INVALID: list[Any] = [
     pytest.param(lambda: squery.field("n").term([]), ValueError, "values", id="term-empty"),
     pytest.param(lambda: squery.field("n").term([1.5]), TypeError, "values", id="term-float"),
     pytest.param(lambda: squery.field("n").term([None]), TypeError, "values", id="term-none"),
-    pytest.param(lambda: squery.field("n").reference([]), ValueError, "ids", id="ref-empty"),
-    pytest.param(lambda: squery.field("n").reference("u_1"), TypeError, "ids", id="ref-bare-str"),
-    pytest.param(lambda: squery.field("n").reference([1]), TypeError, "ids", id="ref-int"),
+    pytest.param(
+        lambda: squery.field("n").reference([], reference_type="user_or_group"),
+        ValueError,
+        "ids",
+        id="ref-empty",
+    ),
+    pytest.param(
+        lambda: squery.field("n").reference("u_1", reference_type="x"),
+        TypeError,
+        "ids",
+        id="ref-bare-str",
+    ),
+    pytest.param(
+        lambda: squery.field("n").reference([1], reference_type="x"), TypeError, "ids", id="ref-int"
+    ),
     pytest.param(
         lambda: squery.field("n").reference(["u"], reference_type=""),
         ValueError,
@@ -557,56 +599,136 @@ def test_from_dict_does_not_flatten_nested_ands() -> None:
     assert isinstance(query.queries[0], squery.And)
 
 
+# --- from_dict: s_query as Close's app exports it and bulk.s_query echoes it
+
+SEVEN_UNITS = {
+    "years": 0,
+    "months": 0,
+    "weeks": 0,
+    "days": 3,
+    "hours": 0,
+    "minutes": 0,
+    "seconds": 0,
+}
+# The shape of a smart view exported from Close's app (close-api-facts.md, "s_query"): an
+# and of match_all and conditions, offsets with which_day_end and all seven units, explicit
+# null range ends, negate written out, a status reference typed per field.
+CLOSE_APP_EXPORT = {
+    "type": "and",
+    "queries": [
+        {"type": "match_all"},
+        {"type": "object_type", "object_type": "lead", "negate": False},
+        {
+            "type": "field_condition",
+            "field": {"type": "regular_field", "object_type": "lead", "field_name": "status_id"},
+            "condition": {
+                "type": "reference",
+                "reference_type": "status.lead",
+                "object_ids": ["stat_1"],
+            },
+            "negate": False,
+        },
+        {
+            "type": "field_condition",
+            "field": {"type": "regular_field", "object_type": "lead", "field_name": "date_created"},
+            "condition": {
+                "type": "moment_range",
+                "on_or_after": None,
+                "before": {
+                    "type": "offset",
+                    "direction": "past",
+                    "moment": {"type": "now"},
+                    "offset": SEVEN_UNITS,
+                    "which_day_end": "start",
+                },
+            },
+            "negate": False,
+        },
+        {
+            "type": "field_condition",
+            "field": {"type": "custom_field", "custom_field_id": "cf_1"},
+            "condition": {"type": "number_range", "gte": None, "lte": 10},
+        },
+    ],
+    "negate": False,
+}
+
+
+def test_an_s_query_exported_from_closes_app_round_trips_key_for_key() -> None:
+    assert squery.from_dict(CLOSE_APP_EXPORT).to_dict() == CLOSE_APP_EXPORT
+
+
+def test_an_exported_s_query_reads_into_the_builders_nodes() -> None:
+    query = squery.from_dict(CLOSE_APP_EXPORT)
+    assert isinstance(query, squery.And)
+    assert query.queries[0] == squery.match_all()
+    condition = query.queries[3].condition  # type: ignore[attr-defined]
+    assert condition.on_or_after is None
+    assert condition.before.which_day_end == "start"
+    assert dict(condition.before.offset) == SEVEN_UNITS
+
+
+def test_the_builder_writes_what_closes_app_writes() -> None:
+    built = squery.field("date_created").moment_range(
+        before=squery.offset(squery.now(), "past", which_day_end="start", **SEVEN_UNITS)
+    )
+    exported = dict(CLOSE_APP_EXPORT["queries"][3])  # type: ignore[index]
+    assert exported.pop("negate") is False  # the builder leaves an unstated negate out
+    assert built.to_dict() == exported
+
+
+OPAQUE = [
+    {"type": "lead_score", "gte": 50},
+    {"type": "lead_score", "gte": 50, "negate": True},
+    {"type": "saved_search", "saved_search_id": "save_1", "include_archived": True},
+    {
+        "type": "field_condition",
+        "field": {"type": "related_field", "path": ["contact", "title"]},
+        "condition": {"type": "exists", "negate": True},
+    },
+    {
+        "type": "field_condition",
+        "field": NAME,
+        "condition": {"type": "similar_to", "value": "acme", "threshold": None},
+    },
+    {
+        "type": "field_condition",
+        "field": NAME,
+        "condition": {"type": "moment_range", "on_or_after": {"type": "start_of_quarter"}},
+    },
+    {"type": "saved_search", "saved_search_id": "save_1", "negate": None},
+]
+
+
+@pytest.mark.parametrize("data", OPAQUE, ids=lambda d: json.dumps(d)[:40])
+def test_a_node_this_module_does_not_know_is_kept_and_round_trips(data: dict[str, Any]) -> None:
+    assert squery.from_dict(data).to_dict() == data
+
+
+def test_an_unknown_query_node_is_opaque_and_negates_like_any_node() -> None:
+    node = squery.from_dict({"type": "lead_score", "gte": 50})
+    assert isinstance(node, squery.OpaqueQuery)
+    assert (~node).to_dict() == {"type": "lead_score", "gte": 50, "negate": True}
+    assert ~~node == node
+    assert (node & squery.object_type("lead")).to_dict()["queries"][0] == node.to_dict()
+
+
+def test_opaque_nodes_compare_by_their_json_whatever_the_key_order() -> None:
+    first = squery.from_dict({"type": "lead_score", "gte": 50, "lte": 90})
+    second = squery.from_dict({"lte": 90, "type": "lead_score", "gte": 50})
+    assert first == second
+    assert hash(first) == hash(second)
+
+
 # --- from_dict: wrong input
 
 
 UNREADABLE: list[Any] = [
-    pytest.param({"type": "fuzzy"}, ValueError, "fuzzy", id="unknown-node"),
     pytest.param({"object_type": "lead"}, ValueError, "type", id="missing-type"),
     pytest.param([], TypeError, "s_query", id="not-a-dict"),
     pytest.param({"type": "and", "queries": "x"}, TypeError, "queries", id="queries-not-list"),
     pytest.param({"type": "and", "queries": [1]}, TypeError, r"queries\[0\]", id="child-not-dict"),
     pytest.param({"type": "saved_search"}, TypeError, "saved_search_id", id="missing-key"),
-    pytest.param(
-        {"type": "saved_search", "saved_search_id": "s", "extra": 1},
-        TypeError,
-        "extra",
-        id="unknown-key",
-    ),
-    pytest.param(
-        {"type": "saved_search", "saved_search_id": "s", "negate": None},
-        TypeError,
-        "negate",
-        id="negate-null",
-    ),
-    pytest.param(
-        {"type": "field_condition", "field": NAME, "condition": {"type": "exists", "negate": True}},
-        TypeError,
-        "negate",
-        id="negate-on-condition",
-    ),
-    pytest.param(
-        {"type": "field_condition", "field": NAME, "condition": {"type": "fuzzy"}},
-        ValueError,
-        "fuzzy",
-        id="unknown-condition",
-    ),
-    pytest.param(
-        {"type": "field_condition", "field": {"type": "magic"}, "condition": {"type": "exists"}},
-        ValueError,
-        "magic",
-        id="unknown-field",
-    ),
-    pytest.param(
-        {
-            "type": "field_condition",
-            "field": NAME,
-            "condition": {"type": "moment_range", "before": {"type": "someday"}},
-        },
-        ValueError,
-        "someday",
-        id="unknown-moment",
-    ),
     pytest.param(
         {"type": "text", "mode": "fuzzy", "value": "x"}, ValueError, "mode", id="bad-value"
     ),
@@ -616,6 +738,20 @@ UNREADABLE: list[Any] = [
         "values",
         id="term-bare-str",
     ),
+    pytest.param({"type": "and"}, TypeError, r"^s_query \(and\): missing key 'queries'$", id="and"),
+    pytest.param(
+        {"type": "and", "queries": [{"type": "match_all"}, {"type": "field_condition"}]},
+        TypeError,
+        r"^s_query.queries\[1\] \(field_condition\): missing key 'field'$",
+        id="node-path",
+    ),
+    pytest.param(
+        {"type": "field_condition", "field": NAME, "condition": {"type": "reference"}},
+        TypeError,
+        r"^s_query.condition \(reference\): missing key 'object_ids'$",
+        id="condition-path",
+    ),
+    pytest.param({"type": 3}, TypeError, "type", id="type-not-str"),
 ]
 
 
@@ -694,7 +830,12 @@ field_conditions = st.one_of(
         fields,
         st.lists(st.one_of(texts, st.integers(), st.booleans()), min_size=1, max_size=3),
     ),
-    st.builds(lambda f, ids: f.reference(ids), fields, st.lists(names, min_size=1, max_size=3)),
+    st.builds(
+        lambda f, ids, kind: f.reference(ids, reference_type=kind),
+        fields,
+        st.lists(names, min_size=1, max_size=3),
+        st.sampled_from(["user_or_group", "status.lead"]),
+    ),
     st.builds(lambda f: f.exists(), fields),
     st.builds(lambda f, kw: f.number_range(**kw), fields, number_ranges()),
     st.builds(lambda f, kw: f.moment_range(**kw), fields, moment_ranges()),

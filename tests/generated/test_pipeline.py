@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import filecmp
+import importlib.util
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,3 +107,66 @@ def test_a_successful_generation_replaces_the_whole_target(tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr
     assert not (target / "leftover.py").exists()
     assert filecmp.cmp(target / "client.py", GENERATED / "client.py", shallow=False)
+
+
+# --- the template overrides against the generator's own templates
+
+
+@pytest.fixture(scope="module")
+def script() -> Any:
+    spec = importlib.util.spec_from_file_location("generate_script", SCRIPT)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def changed_upstream(script: Any, tmp_path: Path) -> Path:
+    """A copy of the generator's templates in which two that we override have changed."""
+    upstream = tmp_path / "upstream"
+    shutil.copytree(script.upstream_templates(), upstream)
+    for name in ("model.py.jinja", "property_templates/union_property.py.jinja"):
+        with (upstream / name).open("a") as file:
+            file.write("{# a fix upstream made #}\n")
+    return upstream
+
+
+def test_every_override_is_recorded_against_the_pinned_generators_template(script: Any) -> None:
+    drift = script.upstream_drift(
+        script.TEMPLATES, script.upstream_templates(), script.UPSTREAM_RECORD
+    )
+    assert drift == []
+    assert script.generator_version() in script.UPSTREAM_RECORD.read_text()
+
+
+def test_drift_names_each_override_whose_upstream_template_changed(
+    script: Any, changed_upstream: Path
+) -> None:
+    drift = script.upstream_drift(script.TEMPLATES, changed_upstream, script.UPSTREAM_RECORD)
+    assert drift == [
+        "model.py.jinja: the generator's own model.py.jinja changed since it was merged",
+        "property_templates/union_property.py.jinja: the generator's own "
+        "property_templates/union_property.py.jinja changed since it was merged",
+    ]
+
+
+def test_a_new_override_without_a_recorded_hash_is_named(script: Any, tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(script.TEMPLATES, templates)
+    (templates / "client.py.jinja").write_text("{# new override #}\n")
+    drift = script.upstream_drift(templates, script.upstream_templates(), script.UPSTREAM_RECORD)
+    assert drift == ["client.py.jinja: no upstream hash recorded"]
+
+
+def test_check_generated_fails_listing_the_overrides_to_re_merge(
+    script: Any, changed_upstream: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    monkeypatch.setattr(script, "upstream_templates", lambda: changed_upstream)
+    monkeypatch.setattr(sys, "argv", ["generate.py", "--check"])
+    assert script.main() == 1
+    out = capsys.readouterr().out
+    assert "model.py.jinja: the generator's own" in out
+    assert "property_templates/union_property.py.jinja: the generator's own" in out
+    assert "--record-upstream" in out

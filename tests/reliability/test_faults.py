@@ -268,6 +268,15 @@ async def test_the_validation_error_names_the_request_and_keeps_the_parsing_erro
     assert caught.value.response.json() == {"name": "x"}
 
 
+async def test_a_malformed_timestamp_is_an_api_response_validation_error_naming_the_field(
+    client: Client, close_server: CloseServer
+) -> None:
+    body = {"id": "seq_1", "steps": [{"id": "seqstep_1", "date_updated": "yesterday"}]}
+    close_server.inject("GET", "/api/v1/sequence/{id}/", Fault.status(200, body=body))
+    with pytest.raises(APIResponseValidationError, match="date_updated: 'yesterday'"):
+        await get_sequence.asyncio("seq_1", client=client)
+
+
 async def test_a_hand_built_client_raises_the_generated_unexpected_body(
     close_server: CloseServer,
 ) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from close_seq_ext.testing._squery import SQueryError, select_leads
+from close_seq_ext.testing._squery import SQueryError, select_leads, tz_from_header
 
 NOW = datetime(2024, 6, 15, 12, 0, tzinfo=UTC)
 
@@ -208,3 +208,67 @@ def test_bad_sort_field_is_a_sort_error():
     with pytest.raises(SQueryError) as raised:
         ids({"type": "object_type", "object_type": "lead"}, sort=sort)
     assert raised.value.field == "sort"
+
+
+# --- s_query as Close's app writes it, and local days in the request's X-TZ-Offset
+
+
+def test_match_all_matches_every_lead():
+    assert ids({"type": "and", "queries": [{"type": "match_all"}]}) == [
+        "lead_acme",
+        "lead_acmeco",
+        "lead_blue",
+    ]
+
+
+def test_an_explicit_null_range_end_is_open():
+    before = {"type": "fixed_utc", "value": "2024-01-01T00:00:00Z"}
+    condition = {"type": "moment_range", "on_or_after": None, "before": before}
+    assert ids(field("date_created", condition)) == ["lead_acmeco"]
+
+
+def test_a_local_date_is_a_day_in_the_given_offset():
+    # lead_acmeco: 2023-01-01T00:00Z, which is 31 Dec 19:00 at -5 and 1 Jan 05:00 at +5.
+    condition = {
+        "type": "moment_range",
+        "on_or_after": {"type": "fixed_local_date", "value": "2023-01-01", "which": "start"},
+        "before": {"type": "fixed_local_date", "value": "2023-01-01", "which": "end"},
+    }
+    assert ids(field("date_created", condition), tz=tz_from_header("5.0")) == ["lead_acmeco"]
+    assert ids(field("date_created", condition), tz=tz_from_header("-5.0")) == []
+
+
+SEVEN_ZEROS = dict.fromkeys(["years", "months", "weeks", "days", "hours", "minutes", "seconds"], 0)
+
+
+def test_which_day_end_moves_an_offset_to_the_start_of_its_local_day():
+    # NOW is 12:00 UTC on 15 June: today began at 00:00 UTC, or at 12:00 UTC at -12.
+    today = {
+        "type": "offset",
+        "direction": "past",
+        "moment": {"type": "now"},
+        "offset": SEVEN_ZEROS,
+        "which_day_end": "start",
+    }
+    condition = {"type": "moment_range", "on_or_after": today, "before": None}
+    assert ids(field("date_created", condition)) == ["lead_blue"]
+    assert ids(field("date_created", condition), tz=tz_from_header("-12")) == []
+
+
+def test_which_day_end_end_is_the_next_local_midnight():
+    yesterday_end = {
+        "type": "offset",
+        "direction": "past",
+        "moment": {"type": "now"},
+        "offset": {**SEVEN_ZEROS, "days": 1},
+        "which_day_end": "end",
+    }
+    condition = {"type": "moment_range", "on_or_after": yesterday_end}
+    assert ids(field("date_created", condition)) == ["lead_blue"]
+
+
+@pytest.mark.parametrize("value", ["east", "15", "nan"])
+def test_an_unreadable_tz_offset_is_an_s_query_error_naming_the_header(value):
+    with pytest.raises(SQueryError, match="X-TZ-Offset") as caught:
+        tz_from_header(value)
+    assert caught.value.field == "X-TZ-Offset"

@@ -10,13 +10,9 @@ from attrs import field as _attrs_field
 from ..models.bulk_action_status import BulkActionStatus
 from ..models.bulk_action_type import BulkActionType
 from ..models.contact_preference import ContactPreference
-from ..types import UNSET, Unset
+from ..types import UNSET, SentTimestamps, Unset, parse_timestamp, timestamp_text
 
 T = TypeVar("T", bound="BulkSequenceSubscription")
-
-_BULK_ACTION_TYPE_BY_VALUE = BulkActionType._value2member_map_
-_BULK_ACTION_STATUS_BY_VALUE = BulkActionStatus._value2member_map_
-_CONTACT_PREFERENCE_BY_VALUE = ContactPreference._value2member_map_
 
 _FIELDS = frozenset(
     {
@@ -61,7 +57,7 @@ class BulkSequenceSubscription:
     sort: list[Any] | Unset = UNSET
     """ Sort items `{"direction", "field"}`, as JSON. """
     query: None | str | Unset = UNSET
-    """ The legacy text query """
+    """ The legacy text query, when there is one. """
     results_limit: int | None | Unset = UNSET
     contact_preference: ContactPreference | None | Unset = UNSET
     sender_account_id: None | str | Unset = UNSET
@@ -80,6 +76,9 @@ class BulkSequenceSubscription:
     date_created: datetime.datetime | None | Unset = UNSET
     date_updated: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _close_texts: SentTimestamps = _attrs_field(
+        init=False, factory=dict, repr=False, eq=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -197,7 +196,9 @@ class BulkSequenceSubscription:
         if isinstance(self.date_created, Unset):
             date_created = UNSET
         elif isinstance(self.date_created, datetime.datetime):
-            date_created = self.date_created.isoformat()
+            date_created = timestamp_text(
+                self.date_created, self._close_texts, "date_created"
+            )
         else:
             date_created = self.date_created
 
@@ -205,7 +206,9 @@ class BulkSequenceSubscription:
         if isinstance(self.date_updated, Unset):
             date_updated = UNSET
         elif isinstance(self.date_updated, datetime.datetime):
-            date_updated = self.date_updated.isoformat()
+            date_updated = timestamp_text(
+                self.date_updated, self._close_texts, "date_updated"
+            )
         else:
             date_updated = self.date_updated
 
@@ -271,34 +274,28 @@ class BulkSequenceSubscription:
             raise TypeError(
                 f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
             )
+        _close_texts: SentTimestamps = {}
         _get = src_dict.get
         id = src_dict["id"]
 
         _action_type = _get("action_type", UNSET)
         action_type: BulkActionType | Unset
-        if _action_type is UNSET:
+        if isinstance(_action_type, Unset):
             action_type = UNSET
         else:
-            action_type = _BULK_ACTION_TYPE_BY_VALUE.get(
-                _action_type
-            ) or BulkActionType(_action_type)
+            action_type = BulkActionType(_action_type)
 
         status: BulkActionStatus | None | Unset = _get("status", UNSET)
         if isinstance(status, str):
-            try:
-                status_type_0 = _BULK_ACTION_STATUS_BY_VALUE.get(
-                    status
-                ) or BulkActionStatus(status)
+            status_type_0 = BulkActionStatus(status)
 
-                status = status_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            status = status_type_0
 
         sequence_id: None | str | Unset = _get("sequence_id", UNSET)
 
         s_query = _get("s_query", UNSET)
 
-        sort = cast("list[Any]", _get("sort", UNSET))
+        sort = cast(list[Any], _get("sort", UNSET))
 
         query: None | str | Unset = _get("query", UNSET)
 
@@ -308,14 +305,9 @@ class BulkSequenceSubscription:
             "contact_preference", UNSET
         )
         if isinstance(contact_preference, str):
-            try:
-                contact_preference_type_0 = _CONTACT_PREFERENCE_BY_VALUE.get(
-                    contact_preference
-                ) or ContactPreference(contact_preference)
+            contact_preference_type_0 = ContactPreference(contact_preference)
 
-                contact_preference = contact_preference_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            contact_preference = contact_preference_type_0
 
         sender_account_id: None | str | Unset = _get("sender_account_id", UNSET)
 
@@ -325,12 +317,9 @@ class BulkSequenceSubscription:
 
         calls_assigned_to: list[str] | None | Unset = _get("calls_assigned_to", UNSET)
         if isinstance(calls_assigned_to, list):
-            try:
-                calls_assigned_to_type_0 = cast("list[str]", calls_assigned_to)
+            calls_assigned_to_type_0 = cast(list[str], calls_assigned_to)
 
-                calls_assigned_to = calls_assigned_to_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            calls_assigned_to = calls_assigned_to_type_0
 
         from_phone_number_id: None | str | Unset = _get("from_phone_number_id", UNSET)
 
@@ -352,21 +341,17 @@ class BulkSequenceSubscription:
 
         date_created: datetime.datetime | None | Unset = _get("date_created", UNSET)
         if isinstance(date_created, str):
-            try:
-                date_created_type_0 = datetime.datetime.fromisoformat(date_created)
+            date_created_type_0 = parse_timestamp(date_created, "date_created")
+            _close_texts["date_created"] = (date_created_type_0, date_created)
 
-                date_created = date_created_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            date_created = date_created_type_0
 
         date_updated: datetime.datetime | None | Unset = _get("date_updated", UNSET)
         if isinstance(date_updated, str):
-            try:
-                date_updated_type_0 = datetime.datetime.fromisoformat(date_updated)
+            date_updated_type_0 = parse_timestamp(date_updated, "date_updated")
+            _close_texts["date_updated"] = (date_updated_type_0, date_updated)
 
-                date_updated = date_updated_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            date_updated = date_updated_type_0
 
         bulk_sequence_subscription = cls(
             id,
@@ -394,6 +379,7 @@ class BulkSequenceSubscription:
             date_created,
             date_updated,
         )
+        bulk_sequence_subscription._close_texts = _close_texts
 
         if not _FIELDS.issuperset(src_dict):
             bulk_sequence_subscription.additional_properties = {

@@ -12,9 +12,6 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BulkSequenceSubscriptionCreate")
 
-_BULK_ACTION_TYPE_BY_VALUE = BulkActionType._value2member_map_
-_CONTACT_PREFERENCE_BY_VALUE = ContactPreference._value2member_map_
-
 _FIELDS = frozenset(
     {
         "action_type",
@@ -134,13 +131,11 @@ class BulkSequenceSubscriptionCreate:
                 f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
             )
         _get = src_dict.get
-        action_type = _BULK_ACTION_TYPE_BY_VALUE.get(
-            src_dict["action_type"]
-        ) or BulkActionType(src_dict["action_type"])
+        action_type = BulkActionType(src_dict["action_type"])
 
         s_query = src_dict["s_query"]
 
-        sort = cast("list[Any]", _get("sort", UNSET))
+        sort = cast(list[Any], _get("sort", UNSET))
 
         results_limit: int | None | Unset = _get("results_limit", UNSET)
 
@@ -154,14 +149,12 @@ class BulkSequenceSubscriptionCreate:
 
         _contact_preference = _get("contact_preference", UNSET)
         contact_preference: ContactPreference | Unset
-        if _contact_preference is UNSET:
+        if isinstance(_contact_preference, Unset):
             contact_preference = UNSET
         else:
-            contact_preference = _CONTACT_PREFERENCE_BY_VALUE.get(
-                _contact_preference
-            ) or ContactPreference(_contact_preference)
+            contact_preference = ContactPreference(_contact_preference)
 
-        calls_assigned_to = cast("list[str]", _get("calls_assigned_to", UNSET))
+        calls_assigned_to = cast(list[str], _get("calls_assigned_to", UNSET))
 
         from_phone_number_id = _get("from_phone_number_id", UNSET)
 

@@ -12,7 +12,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="BulkSequenceSubscriptionList")
 
-
 _FIELDS = frozenset(
     {
         "data",

@@ -14,7 +14,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="RateLimitErrorBody")
 
-
 _FIELDS = frozenset(
     {
         "error",

@@ -8,7 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.sequence_status import SequenceStatus
-from ..types import UNSET, Unset
+from ..types import UNSET, SentTimestamps, Unset, parse_timestamp, timestamp_text
 
 if TYPE_CHECKING:
     from ..models.schedule import Schedule
@@ -17,8 +17,6 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Sequence")
-
-_SEQUENCE_STATUS_BY_VALUE = SequenceStatus._value2member_map_
 
 _FIELDS = frozenset(
     {
@@ -42,7 +40,8 @@ _FIELDS = frozenset(
 class Sequence:
     """A sequence (workflow). Live objects also carry undocumented fields (`schedule_id`,
     `trigger_query`, `allow_manual_enrollment`, `owner_id`); they are kept in
-    `additional_properties`.
+    `additional_properties` rather than typed, because their only sources are live
+    captures and a third-party app, not Close's docs, published document or scripts.
 
     """
 
@@ -60,8 +59,13 @@ class Sequence:
     created_by_id: None | str | Unset = UNSET
     updated_by_id: None | str | Unset = UNSET
     date_created: datetime.datetime | Unset = UNSET
+    """ UTC, as ISO 8601 text without an offset. """
     date_updated: datetime.datetime | Unset = UNSET
+    """ UTC, as ISO 8601 text without an offset. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _close_texts: SentTimestamps = _attrs_field(
+        init=False, factory=dict, repr=False, eq=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.schedule import Schedule
@@ -111,11 +115,15 @@ class Sequence:
 
         date_created: str | Unset = UNSET
         if not isinstance(self.date_created, Unset):
-            date_created = self.date_created.isoformat()
+            date_created = timestamp_text(
+                self.date_created, self._close_texts, "date_created"
+            )
 
         date_updated: str | Unset = UNSET
         if not isinstance(self.date_updated, Unset):
-            date_updated = self.date_updated.isoformat()
+            date_updated = timestamp_text(
+                self.date_updated, self._close_texts, "date_updated"
+            )
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -159,6 +167,7 @@ class Sequence:
             raise TypeError(
                 f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
             )
+        _close_texts: SentTimestamps = {}
         _get = src_dict.get
         id = src_dict["id"]
 
@@ -166,21 +175,18 @@ class Sequence:
 
         _status = _get("status", UNSET)
         status: SequenceStatus | Unset
-        if _status is UNSET:
+        if isinstance(_status, Unset):
             status = UNSET
         else:
-            status = _SEQUENCE_STATUS_BY_VALUE.get(_status) or SequenceStatus(_status)
+            status = SequenceStatus(_status)
 
         timezone = _get("timezone", UNSET)
 
         schedule: None | Schedule | Unset = _get("schedule", UNSET)
         if isinstance(schedule, dict):
-            try:
-                schedule_type_0 = Schedule.from_dict(schedule)
+            schedule_type_0 = Schedule.from_dict(schedule)
 
-                schedule = schedule_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            schedule = schedule_type_0
 
         _steps = _get("steps", UNSET)
         steps: list[SequenceStep] | Unset = UNSET
@@ -193,7 +199,7 @@ class Sequence:
 
         _subscription_counts_by_status = _get("subscription_counts_by_status", UNSET)
         subscription_counts_by_status: SubscriptionCountsByStatus | Unset
-        if _subscription_counts_by_status is UNSET:
+        if isinstance(_subscription_counts_by_status, Unset):
             subscription_counts_by_status = UNSET
         else:
             subscription_counts_by_status = SubscriptionCountsByStatus.from_dict(
@@ -208,17 +214,19 @@ class Sequence:
 
         _date_created = _get("date_created", UNSET)
         date_created: datetime.datetime | Unset
-        if _date_created is UNSET:
+        if isinstance(_date_created, Unset):
             date_created = UNSET
         else:
-            date_created = datetime.datetime.fromisoformat(_date_created)
+            date_created = parse_timestamp(_date_created, "date_created")
+            _close_texts["date_created"] = (date_created, _date_created)
 
         _date_updated = _get("date_updated", UNSET)
         date_updated: datetime.datetime | Unset
-        if _date_updated is UNSET:
+        if isinstance(_date_updated, Unset):
             date_updated = UNSET
         else:
-            date_updated = datetime.datetime.fromisoformat(_date_updated)
+            date_updated = parse_timestamp(_date_updated, "date_updated")
+            _close_texts["date_updated"] = (date_updated, _date_updated)
 
         sequence = cls(
             id,
@@ -234,6 +242,7 @@ class Sequence:
             date_created,
             date_updated,
         )
+        sequence._close_texts = _close_texts
 
         if not _FIELDS.issuperset(src_dict):
             sequence.additional_properties = {

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SequenceCreate")
 
-
 _FIELDS = frozenset(
     {
         "name",
@@ -92,12 +91,9 @@ class SequenceCreate:
 
         schedule: None | Schedule | Unset = _get("schedule", UNSET)
         if isinstance(schedule, dict):
-            try:
-                schedule_type_0 = Schedule.from_dict(schedule)
+            schedule_type_0 = Schedule.from_dict(schedule)
 
-                schedule = schedule_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            schedule = schedule_type_0
 
         sequence_create = cls(
             name,

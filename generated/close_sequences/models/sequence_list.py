@@ -12,7 +12,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SequenceList")
 
-
 _FIELDS = frozenset(
     {
         "data",

@@ -9,12 +9,9 @@ from attrs import field as _attrs_field
 
 from ..models.step_threading import StepThreading
 from ..models.step_type import StepType
-from ..types import UNSET, Unset
+from ..types import UNSET, SentTimestamps, Unset, parse_timestamp, timestamp_text
 
 T = TypeVar("T", bound="SequenceStep")
-
-_STEP_TYPE_BY_VALUE = StepType._value2member_map_
-_STEP_THREADING_BY_VALUE = StepThreading._value2member_map_
 
 _FIELDS = frozenset(
     {
@@ -22,6 +19,7 @@ _FIELDS = frozenset(
         "step_type",
         "delay",
         "email_template_id",
+        "sms_template_id",
         "required",
         "step_allowed_delay",
         "threading",
@@ -42,14 +40,24 @@ class SequenceStep:
     delay: int | Unset = UNSET
     """ Seconds after the previous step. """
     email_template_id: None | str | Unset = UNSET
+    sms_template_id: None | str | Unset = UNSET
+    """ The SMS template of an `sms` step; null on other steps. Source: Close's own
+    clone-organization script copies it for `sms` steps, and live answers carry it
+    on every step (Close's reference pages do not list it yet).
+     """
     required: bool | Unset = UNSET
     step_allowed_delay: int | None | Unset = UNSET
     threading: None | StepThreading | Unset = UNSET
     created_by_id: None | str | Unset = UNSET
     updated_by_id: None | str | Unset = UNSET
     date_created: datetime.datetime | Unset = UNSET
+    """ UTC, as ISO 8601 text without an offset. """
     date_updated: datetime.datetime | Unset = UNSET
+    """ UTC, as ISO 8601 text without an offset. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _close_texts: SentTimestamps = _attrs_field(
+        init=False, factory=dict, repr=False, eq=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -65,6 +73,12 @@ class SequenceStep:
             email_template_id = UNSET
         else:
             email_template_id = self.email_template_id
+
+        sms_template_id: None | str | Unset
+        if isinstance(self.sms_template_id, Unset):
+            sms_template_id = UNSET
+        else:
+            sms_template_id = self.sms_template_id
 
         required = self.required
 
@@ -96,11 +110,15 @@ class SequenceStep:
 
         date_created: str | Unset = UNSET
         if not isinstance(self.date_created, Unset):
-            date_created = self.date_created.isoformat()
+            date_created = timestamp_text(
+                self.date_created, self._close_texts, "date_created"
+            )
 
         date_updated: str | Unset = UNSET
         if not isinstance(self.date_updated, Unset):
-            date_updated = self.date_updated.isoformat()
+            date_updated = timestamp_text(
+                self.date_updated, self._close_texts, "date_updated"
+            )
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -115,6 +133,8 @@ class SequenceStep:
             field_dict["delay"] = delay
         if email_template_id is not UNSET:
             field_dict["email_template_id"] = email_template_id
+        if sms_template_id is not UNSET:
+            field_dict["sms_template_id"] = sms_template_id
         if required is not UNSET:
             field_dict["required"] = required
         if step_allowed_delay is not UNSET:
@@ -138,19 +158,22 @@ class SequenceStep:
             raise TypeError(
                 f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
             )
+        _close_texts: SentTimestamps = {}
         _get = src_dict.get
         id = src_dict["id"]
 
         _step_type = _get("step_type", UNSET)
         step_type: StepType | Unset
-        if _step_type is UNSET:
+        if isinstance(_step_type, Unset):
             step_type = UNSET
         else:
-            step_type = _STEP_TYPE_BY_VALUE.get(_step_type) or StepType(_step_type)
+            step_type = StepType(_step_type)
 
         delay = _get("delay", UNSET)
 
         email_template_id: None | str | Unset = _get("email_template_id", UNSET)
+
+        sms_template_id: None | str | Unset = _get("sms_template_id", UNSET)
 
         required = _get("required", UNSET)
 
@@ -158,14 +181,9 @@ class SequenceStep:
 
         threading: None | StepThreading | Unset = _get("threading", UNSET)
         if isinstance(threading, str):
-            try:
-                threading_type_0 = _STEP_THREADING_BY_VALUE.get(
-                    threading
-                ) or StepThreading(threading)
+            threading_type_0 = StepThreading(threading)
 
-                threading = threading_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            threading = threading_type_0
 
         created_by_id: None | str | Unset = _get("created_by_id", UNSET)
 
@@ -173,23 +191,26 @@ class SequenceStep:
 
         _date_created = _get("date_created", UNSET)
         date_created: datetime.datetime | Unset
-        if _date_created is UNSET:
+        if isinstance(_date_created, Unset):
             date_created = UNSET
         else:
-            date_created = datetime.datetime.fromisoformat(_date_created)
+            date_created = parse_timestamp(_date_created, "date_created")
+            _close_texts["date_created"] = (date_created, _date_created)
 
         _date_updated = _get("date_updated", UNSET)
         date_updated: datetime.datetime | Unset
-        if _date_updated is UNSET:
+        if isinstance(_date_updated, Unset):
             date_updated = UNSET
         else:
-            date_updated = datetime.datetime.fromisoformat(_date_updated)
+            date_updated = parse_timestamp(_date_updated, "date_updated")
+            _close_texts["date_updated"] = (date_updated, _date_updated)
 
         sequence_step = cls(
             id,
             step_type,
             delay,
             email_template_id,
+            sms_template_id,
             required,
             step_allowed_delay,
             threading,
@@ -198,6 +219,7 @@ class SequenceStep:
             date_created,
             date_updated,
         )
+        sequence_step._close_texts = _close_texts
 
         if not _FIELDS.issuperset(src_dict):
             sequence_step.additional_properties = {

@@ -12,15 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SequenceStepInput")
 
-_STEP_TYPE_BY_VALUE = StepType._value2member_map_
-_STEP_THREADING_BY_VALUE = StepThreading._value2member_map_
-
 _FIELDS = frozenset(
     {
         "id",
         "step_type",
         "delay",
         "email_template_id",
+        "sms_template_id",
         "required",
         "step_allowed_delay",
         "threading",
@@ -42,6 +40,11 @@ class SequenceStepInput:
     delay: int | Unset = UNSET
     """ Seconds after the previous step. """
     email_template_id: None | str | Unset = UNSET
+    sms_template_id: None | str | Unset = UNSET
+    """ The SMS template of an `sms` step; null on other steps. Source: Close's own
+    clone-organization script copies it for `sms` steps, and live answers carry it
+    on every step (Close's reference pages do not list it yet).
+     """
     required: bool | Unset = UNSET
     step_allowed_delay: int | None | Unset = UNSET
     threading: None | StepThreading | Unset = UNSET
@@ -61,6 +64,12 @@ class SequenceStepInput:
             email_template_id = UNSET
         else:
             email_template_id = self.email_template_id
+
+        sms_template_id: None | str | Unset
+        if isinstance(self.sms_template_id, Unset):
+            sms_template_id = UNSET
+        else:
+            sms_template_id = self.sms_template_id
 
         required = self.required
 
@@ -89,6 +98,8 @@ class SequenceStepInput:
             field_dict["delay"] = delay
         if email_template_id is not UNSET:
             field_dict["email_template_id"] = email_template_id
+        if sms_template_id is not UNSET:
+            field_dict["sms_template_id"] = sms_template_id
         if required is not UNSET:
             field_dict["required"] = required
         if step_allowed_delay is not UNSET:
@@ -109,14 +120,16 @@ class SequenceStepInput:
 
         _step_type = _get("step_type", UNSET)
         step_type: StepType | Unset
-        if _step_type is UNSET:
+        if isinstance(_step_type, Unset):
             step_type = UNSET
         else:
-            step_type = _STEP_TYPE_BY_VALUE.get(_step_type) or StepType(_step_type)
+            step_type = StepType(_step_type)
 
         delay = _get("delay", UNSET)
 
         email_template_id: None | str | Unset = _get("email_template_id", UNSET)
+
+        sms_template_id: None | str | Unset = _get("sms_template_id", UNSET)
 
         required = _get("required", UNSET)
 
@@ -124,20 +137,16 @@ class SequenceStepInput:
 
         threading: None | StepThreading | Unset = _get("threading", UNSET)
         if isinstance(threading, str):
-            try:
-                threading_type_0 = _STEP_THREADING_BY_VALUE.get(
-                    threading
-                ) or StepThreading(threading)
+            threading_type_0 = StepThreading(threading)
 
-                threading = threading_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            threading = threading_type_0
 
         sequence_step_input = cls(
             id,
             step_type,
             delay,
             email_template_id,
+            sms_template_id,
             required,
             step_allowed_delay,
             threading,

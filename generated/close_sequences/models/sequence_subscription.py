@@ -9,12 +9,9 @@ from attrs import field as _attrs_field
 
 from ..models.subscription_status import SubscriptionStatus
 from ..models.subscription_status_reason import SubscriptionStatusReason
-from ..types import UNSET, Unset
+from ..types import UNSET, SentTimestamps, Unset, parse_timestamp, timestamp_text
 
 T = TypeVar("T", bound="SequenceSubscription")
-
-_SUBSCRIPTION_STATUS_BY_VALUE = SubscriptionStatus._value2member_map_
-_SUBSCRIPTION_STATUS_REASON_BY_VALUE = SubscriptionStatusReason._value2member_map_
 
 _FIELDS = frozenset(
     {
@@ -52,6 +49,7 @@ class SequenceSubscription:
     sender_email: None | str | Unset = UNSET
     calls_assigned_to: list[str] | None | Unset = UNSET
     start_date: datetime.datetime | None | Unset = UNSET
+    """ UTC, as ISO 8601 text without an offset, or null. """
     status: SubscriptionStatus | Unset = UNSET
     """ Known values; Close may add more, which parse as well. """
     status_reason: None | SubscriptionStatusReason | Unset = UNSET
@@ -59,8 +57,13 @@ class SequenceSubscription:
     created_by_id: None | str | Unset = UNSET
     updated_by_id: None | str | Unset = UNSET
     date_created: datetime.datetime | Unset = UNSET
+    """ UTC, as ISO 8601 text without an offset. """
     date_updated: datetime.datetime | Unset = UNSET
+    """ UTC, as ISO 8601 text without an offset. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _close_texts: SentTimestamps = _attrs_field(
+        init=False, factory=dict, repr=False, eq=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -108,7 +111,9 @@ class SequenceSubscription:
         if isinstance(self.start_date, Unset):
             start_date = UNSET
         elif isinstance(self.start_date, datetime.datetime):
-            start_date = self.start_date.isoformat()
+            start_date = timestamp_text(
+                self.start_date, self._close_texts, "start_date"
+            )
         else:
             start_date = self.start_date
 
@@ -140,11 +145,15 @@ class SequenceSubscription:
 
         date_created: str | Unset = UNSET
         if not isinstance(self.date_created, Unset):
-            date_created = self.date_created.isoformat()
+            date_created = timestamp_text(
+                self.date_created, self._close_texts, "date_created"
+            )
 
         date_updated: str | Unset = UNSET
         if not isinstance(self.date_updated, Unset):
-            date_updated = self.date_updated.isoformat()
+            date_updated = timestamp_text(
+                self.date_updated, self._close_texts, "date_updated"
+            )
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -194,6 +203,7 @@ class SequenceSubscription:
             raise TypeError(
                 f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
             )
+        _close_texts: SentTimestamps = {}
         _get = src_dict.get
         id = src_dict["id"]
 
@@ -213,43 +223,31 @@ class SequenceSubscription:
 
         calls_assigned_to: list[str] | None | Unset = _get("calls_assigned_to", UNSET)
         if isinstance(calls_assigned_to, list):
-            try:
-                calls_assigned_to_type_0 = cast("list[str]", calls_assigned_to)
+            calls_assigned_to_type_0 = cast(list[str], calls_assigned_to)
 
-                calls_assigned_to = calls_assigned_to_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            calls_assigned_to = calls_assigned_to_type_0
 
         start_date: datetime.datetime | None | Unset = _get("start_date", UNSET)
         if isinstance(start_date, str):
-            try:
-                start_date_type_0 = datetime.datetime.fromisoformat(start_date)
+            start_date_type_0 = parse_timestamp(start_date, "start_date")
+            _close_texts["start_date"] = (start_date_type_0, start_date)
 
-                start_date = start_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            start_date = start_date_type_0
 
         _status = _get("status", UNSET)
         status: SubscriptionStatus | Unset
-        if _status is UNSET:
+        if isinstance(_status, Unset):
             status = UNSET
         else:
-            status = _SUBSCRIPTION_STATUS_BY_VALUE.get(_status) or SubscriptionStatus(
-                _status
-            )
+            status = SubscriptionStatus(_status)
 
         status_reason: None | SubscriptionStatusReason | Unset = _get(
             "status_reason", UNSET
         )
         if isinstance(status_reason, str):
-            try:
-                status_reason_type_0 = _SUBSCRIPTION_STATUS_REASON_BY_VALUE.get(
-                    status_reason
-                ) or SubscriptionStatusReason(status_reason)
+            status_reason_type_0 = SubscriptionStatusReason(status_reason)
 
-                status_reason = status_reason_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            status_reason = status_reason_type_0
 
         organization_id = _get("organization_id", UNSET)
 
@@ -259,17 +257,19 @@ class SequenceSubscription:
 
         _date_created = _get("date_created", UNSET)
         date_created: datetime.datetime | Unset
-        if _date_created is UNSET:
+        if isinstance(_date_created, Unset):
             date_created = UNSET
         else:
-            date_created = datetime.datetime.fromisoformat(_date_created)
+            date_created = parse_timestamp(_date_created, "date_created")
+            _close_texts["date_created"] = (date_created, _date_created)
 
         _date_updated = _get("date_updated", UNSET)
         date_updated: datetime.datetime | Unset
-        if _date_updated is UNSET:
+        if isinstance(_date_updated, Unset):
             date_updated = UNSET
         else:
-            date_updated = datetime.datetime.fromisoformat(_date_updated)
+            date_updated = parse_timestamp(_date_updated, "date_updated")
+            _close_texts["date_updated"] = (date_updated, _date_updated)
 
         sequence_subscription = cls(
             id,
@@ -290,6 +290,7 @@ class SequenceSubscription:
             date_created,
             date_updated,
         )
+        sequence_subscription._close_texts = _close_texts
 
         if not _FIELDS.issuperset(src_dict):
             sequence_subscription.additional_properties = {

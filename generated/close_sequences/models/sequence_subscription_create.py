@@ -10,7 +10,6 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SequenceSubscriptionCreate")
 
-
 _FIELDS = frozenset(
     {
         "sequence_id",
@@ -91,7 +90,7 @@ class SequenceSubscriptionCreate:
 
         contact_email = _get("contact_email", UNSET)
 
-        calls_assigned_to = cast("list[str]", _get("calls_assigned_to", UNSET))
+        calls_assigned_to = cast(list[str], _get("calls_assigned_to", UNSET))
 
         sequence_subscription_create = cls(
             sequence_id,

@@ -11,8 +11,6 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SequenceSubscriptionUpdate")
 
-_SUBSCRIPTION_STATUS_BY_VALUE = SubscriptionStatus._value2member_map_
-
 _FIELDS = frozenset(
     {
         "status",
@@ -76,12 +74,10 @@ class SequenceSubscriptionUpdate:
         _get = src_dict.get
         _status = _get("status", UNSET)
         status: SubscriptionStatus | Unset
-        if _status is UNSET:
+        if isinstance(_status, Unset):
             status = UNSET
         else:
-            status = _SUBSCRIPTION_STATUS_BY_VALUE.get(_status) or SubscriptionStatus(
-                _status
-            )
+            status = SubscriptionStatus(_status)
 
         sender_account_id = _get("sender_account_id", UNSET)
 
@@ -89,7 +85,7 @@ class SequenceSubscriptionUpdate:
 
         sender_email = _get("sender_email", UNSET)
 
-        calls_assigned_to = cast("list[str]", _get("calls_assigned_to", UNSET))
+        calls_assigned_to = cast(list[str], _get("calls_assigned_to", UNSET))
 
         sequence_subscription_update = cls(
             status,

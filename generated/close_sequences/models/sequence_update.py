@@ -16,8 +16,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SequenceUpdate")
 
-_SEQUENCE_STATUS_BY_VALUE = SequenceStatus._value2member_map_
-
 _FIELDS = frozenset(
     {
         "name",
@@ -97,21 +95,18 @@ class SequenceUpdate:
 
         _status = _get("status", UNSET)
         status: SequenceStatus | Unset
-        if _status is UNSET:
+        if isinstance(_status, Unset):
             status = UNSET
         else:
-            status = _SEQUENCE_STATUS_BY_VALUE.get(_status) or SequenceStatus(_status)
+            status = SequenceStatus(_status)
 
         timezone = _get("timezone", UNSET)
 
         schedule: None | Schedule | Unset = _get("schedule", UNSET)
         if isinstance(schedule, dict):
-            try:
-                schedule_type_0 = Schedule.from_dict(schedule)
+            schedule_type_0 = Schedule.from_dict(schedule)
 
-                schedule = schedule_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
+            schedule = schedule_type_0
 
         _steps = _get("steps", UNSET)
         steps: list[SequenceStepInput] | Unset = UNSET

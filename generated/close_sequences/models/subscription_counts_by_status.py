@@ -10,7 +10,6 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SubscriptionCountsByStatus")
 
-
 _FIELDS = frozenset(
     {
         "active",

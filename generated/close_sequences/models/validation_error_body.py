@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ValidationErrorBody")
 
-
 _FIELDS = frozenset(
     {
         "errors",
@@ -71,11 +70,11 @@ class ValidationErrorBody:
                 f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"
             )
         _get = src_dict.get
-        errors = cast("list[Any]", _get("errors", UNSET))
+        errors = cast(list[Any], _get("errors", UNSET))
 
         _field_errors = _get("field-errors", UNSET)
         field_errors: ValidationErrorBodyFieldErrors | Unset
-        if _field_errors is UNSET:
+        if isinstance(_field_errors, Unset):
             field_errors = UNSET
         else:
             field_errors = ValidationErrorBodyFieldErrors.from_dict(_field_errors)

@@ -8,7 +8,6 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ValidationErrorBodyFieldErrors")
 
-
 _FIELDS: frozenset[str] = frozenset()
 
 

@@ -50,6 +50,7 @@ class Incoming:
     id: str
     query: Mapping[str, str]
     body: Any
+    tz_offset: str | None = None  # the X-TZ-Offset header
 
 
 # An operation: runs under the state lock, returns (status, JSON value or None for `{}`).
@@ -126,7 +127,7 @@ OPERATIONS: list[tuple[str, str, Operation, bool]] = [
         _many(lambda s, q, skip, limit: s.list_bulk_actions(skip, limit), cached=False),
         False,
     ),
-    ("POST", BULK, lambda s, r: (200, s.create_bulk_action(r.body)), True),
+    ("POST", BULK, lambda s, r: (200, s.create_bulk_action(r.body, tz_offset=r.tz_offset)), True),
     ("GET", BULK + "{id}/", _one(ServerState.get_bulk_action), False),
     # Outside the contract: read-only leads and contacts, so clients can find ids to use.
     ("GET", "/api/v1/lead/", _many(lambda s, q, skip, limit: s.list_leads(skip, limit)), False),
@@ -208,6 +209,9 @@ class CloseApp:
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         method, path = scope["method"], scope["path"]
         query = scope.get("query_string", b"").decode("latin-1")
+        tz_offset = next(
+            (v.decode("latin-1") for k, v in scope["headers"] if k == b"x-tz-offset"), None
+        )
         if self.latency:
             await anyio.sleep(self.latency / 2)
             send = _DelayedSend(send, self.latency / 2)
@@ -220,7 +224,9 @@ class CloseApp:
         def record(status: int | None, *, fault: bool = False, limited: bool = False) -> None:
             # Called before the answer's first byte leaves, so a test that got the answer
             # always finds its call in the log.
-            call = Call(method, path, query, status, fault=fault, rate_limited=limited)
+            call = Call(
+                method, path, query, status, fault=fault, rate_limited=limited, tz_offset=tz_offset
+            )
             with self.state.lock:
                 if self.state.generation == generation:
                     self.calls.record(call)
@@ -275,7 +281,12 @@ class CloseApp:
                 return Response(status_code=CLIENT_CLOSED_REQUEST)
             try:
                 body = _parse_json(raw) if has_body else None
-                incoming = Incoming(request.path_params.get("id", ""), request.query_params, body)
+                incoming = Incoming(
+                    request.path_params.get("id", ""),
+                    request.query_params,
+                    body,
+                    request.headers.get("x-tz-offset"),
+                )
                 with self.state.lock:
                     if not self._current(request.scope):
                         return Response(_dumps({"error": _STALE}), 503, media_type=_JSON)

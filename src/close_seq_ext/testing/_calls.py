@@ -29,6 +29,7 @@ class Call:
     status_code: int | None
     fault: bool = False
     rate_limited: bool = False
+    tz_offset: str | None = None  # the X-TZ-Offset header, as sent
 
 
 class CallLog:

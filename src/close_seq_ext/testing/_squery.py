@@ -18,9 +18,12 @@ Choices where Close's behaviour is not documented (see also the package docstrin
   start one of the field's words. Word order does not matter.
 - `term` is exact equality with any of `values`; on list fields (emails) any item may match.
 - `number_range` bounds are `gt`, `gte`, `lt`, `lte` (the SDK's builder uses the same names).
-- `moment_range` is `on_or_after <= value < before`. `fixed_local_date` is read in UTC:
-  `start` is that day's midnight, `end` the next day's midnight. Offsets take years, months,
-  weeks, days, hours, minutes and seconds.
+- `moment_range` is `on_or_after <= value < before`; an end that is absent or `null` is
+  open. Local days are in the request's `X-TZ-Offset` (hours east of UTC; UTC without one):
+  `fixed_local_date`'s `start` is that local day's midnight, `end` the next day's midnight,
+  and an offset's `which_day_end` moves its result to the start or end of its local day in
+  the same way. Offsets take years, months, weeks, days, hours, minutes and seconds.
+- `match_all` matches every object.
 - `has_related` links a lead to its contacts and a contact to its lead; other object types
   (opportunities, activities...) are refused.
 """
@@ -30,10 +33,17 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
-__all__ = ["FIELDS", "SQueryError", "compile_query", "select_leads", "sort_key_for"]
+__all__ = [
+    "FIELDS",
+    "SQueryError",
+    "compile_query",
+    "select_leads",
+    "sort_key_for",
+    "tz_from_header",
+]
 
 Obj = dict[str, Any]
 Predicate = Callable[[Obj], bool]
@@ -101,9 +111,10 @@ _UNITS = ("years", "months", "weeks", "days", "hours", "minutes", "seconds")
 class _Compiler:
     """Turns s_query JSON into predicates; `kind` is the object type a node is evaluated on."""
 
-    def __init__(self, leads_by_id: Mapping[str, Obj], now: datetime) -> None:
+    def __init__(self, leads_by_id: Mapping[str, Obj], now: datetime, tz: tzinfo) -> None:
         self._leads_by_id = leads_by_id
         self._now = now
+        self._tz = tz
 
     def query(self, node: Any, kind: str) -> Predicate:
         if not isinstance(node, dict):
@@ -115,6 +126,7 @@ class _Compiler:
             "object_type": self._object_type,
             "field_condition": self._field_condition,
             "has_related": self._has_related,
+            "match_all": self._match_all,
         }.get(node_type if isinstance(node_type, str) else "")
         if builder is None:
             raise SQueryError(f"Unsupported s_query node type: {node_type!r}.")
@@ -139,6 +151,9 @@ class _Compiler:
     def _or(self, node: Obj, kind: str) -> Predicate:
         children = self._children(node, kind)
         return lambda obj: any(p(obj) for p in children)
+
+    def _match_all(self, node: Obj, kind: str) -> Predicate:
+        return lambda obj: True
 
     def _object_type(self, node: Obj, kind: str) -> Predicate:
         object_type = node.get("object_type")
@@ -187,8 +202,9 @@ class _Compiler:
         raise SQueryError(f"Unsupported s_query condition type: {condition_type!r}.")
 
     def _moment_test(self, condition: Obj) -> Callable[[list[Any]], bool]:
-        low = self.moment(condition["on_or_after"]) if "on_or_after" in condition else None
-        high = self.moment(condition["before"]) if "before" in condition else None
+        # Close's app writes an open end as an explicit null.
+        ends = condition.get("on_or_after"), condition.get("before")
+        low, high = (None if end is None else self.moment(end) for end in ends)
         if low is None and high is None:
             raise SQueryError("moment_range needs 'on_or_after', 'before' or both.")
 
@@ -209,9 +225,9 @@ class _Compiler:
         if kind == "fixed_utc":
             return _parse_datetime(node.get("value"))
         if kind == "fixed_local_date":
-            return _local_date(node)
+            return _local_date(node, self._tz)
         if kind == "offset":
-            return _shift(self.moment(node.get("moment")), node)
+            return _day_end(_shift(self.moment(node.get("moment")), node), node, self._tz)
         raise SQueryError(f"Unsupported moment type: {kind!r}.")
 
 
@@ -309,7 +325,7 @@ def _parse_datetime(value: Any) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def _local_date(node: Obj) -> datetime:
+def _local_date(node: Obj, tz: tzinfo) -> datetime:
     try:
         day = date.fromisoformat(str(node.get("value")))
     except ValueError:
@@ -319,8 +335,43 @@ def _local_date(node: Obj) -> datetime:
     which = node.get("which", "start")
     if which not in ("start", "end"):
         raise SQueryError(f"fixed_local_date 'which' must be 'start' or 'end', not {which!r}.")
-    start = datetime.combine(day, time(), tzinfo=UTC)
-    return start if which == "start" else start + timedelta(days=1)
+    return _day_edge(day, which, tz)
+
+
+def _day_edge(day: date, which: str, tz: tzinfo) -> datetime:
+    """The start (midnight) or end (next midnight) of a local `day`, in UTC."""
+    start = datetime.combine(day, time(), tzinfo=tz)
+    return (start if which == "start" else start + timedelta(days=1)).astimezone(UTC)
+
+
+def _day_end(moment: datetime, node: Obj, tz: tzinfo) -> datetime:
+    which = node.get("which_day_end")
+    if which is None:
+        return moment
+    if which not in ("start", "end"):
+        raise SQueryError(f"offset 'which_day_end' must be 'start' or 'end', not {which!r}.")
+    return _day_edge(moment.astimezone(tz).date(), which, tz)
+
+
+def tz_from_header(value: str | None) -> tzinfo:
+    """The local time an `X-TZ-Offset` header names (hours east of UTC); UTC without one.
+
+    >>> tz_from_header("5.5").utcoffset(None)
+    datetime.timedelta(seconds=19800)
+    >>> tz_from_header(None)
+    datetime.timezone.utc
+    """
+    if value is None:
+        return UTC
+    try:
+        hours = float(value)
+    except ValueError:
+        hours = float("nan")
+    if not -12 <= hours <= 14:
+        raise SQueryError(
+            f"X-TZ-Offset must be hours east of UTC, not {value!r}.", field="X-TZ-Offset"
+        )
+    return timezone(timedelta(hours=hours))
 
 
 def _shift(moment: datetime, node: Obj) -> datetime:
@@ -350,10 +401,17 @@ def _add_months(moment: datetime, months: int) -> datetime:
 
 
 def compile_query(
-    s_query: Any, *, leads_by_id: Mapping[str, Obj] | None = None, now: datetime | None = None
+    s_query: Any,
+    *,
+    leads_by_id: Mapping[str, Obj] | None = None,
+    now: datetime | None = None,
+    tz: tzinfo = UTC,
 ) -> Predicate:
-    """Check `s_query` and return a predicate over lead dicts; raises `SQueryError`."""
-    compiler = _Compiler(leads_by_id or {}, now or datetime.now(UTC))
+    """Check `s_query` and return a predicate over lead dicts; raises `SQueryError`.
+
+    `tz` is the local time of relative dates (see `tz_from_header`).
+    """
+    compiler = _Compiler(leads_by_id or {}, now or datetime.now(UTC), tz)
     return compiler.query(s_query, "lead")
 
 
@@ -406,11 +464,12 @@ def select_leads(
     results_limit: int | None = None,
     *,
     now: datetime | None = None,
+    tz: tzinfo = UTC,
 ) -> list[Obj]:
     """The leads `s_query` selects, ordered by `sort` and capped by `results_limit`."""
     all_leads = list(leads)
     predicate = compile_query(
-        s_query, leads_by_id={lead["id"]: lead for lead in all_leads}, now=now
+        s_query, leads_by_id={lead["id"]: lead for lead in all_leads}, now=now, tz=tz
     )
     order = sort_key_for(sort)
     chosen = order([lead for lead in all_leads if predicate(lead)])

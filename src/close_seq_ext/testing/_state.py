@@ -30,7 +30,7 @@ from ._bulk import BulkJob, BulkProgress
 from ._errors import APIErrorResponse
 from ._ids import naive_timestamp, new_id, offset_timestamp, utcnow
 from ._leads import generate_leads
-from ._squery import SQueryError, select_leads
+from ._squery import SQueryError, select_leads, tz_from_header
 
 __all__ = ["ServerState"]
 
@@ -390,6 +390,8 @@ class ServerState:
             "step_type": step_type,
             "delay": data.get("delay", 0),
             "email_template_id": data.get("email_template_id"),
+            # Live answers carry it on every step, null but on sms steps.
+            "sms_template_id": data.get("sms_template_id"),
             "required": data.get("required", True),
             "step_allowed_delay": data.get("step_allowed_delay"),
             "threading": data.get("threading", "old_thread" if step_type == "email" else None),
@@ -587,8 +589,11 @@ class ServerState:
             self._running.remove(job)
         return job.record
 
-    def create_bulk_action(self, body: Any) -> Obj:
-        """Start a bulk action over the leads `s_query` selects; answers it as `created`."""
+    def create_bulk_action(self, body: Any, *, tz_offset: str | None = None) -> Obj:
+        """Start a bulk action over the leads `s_query` selects; answers it as `created`.
+
+        `tz_offset` is the request's `X-TZ-Offset`: the local time of relative dates.
+        """
         with self.lock:
             data = check.bulk_create(body)
             sequence_id = data.get("sequence_id")
@@ -602,6 +607,7 @@ class ServerState:
                     data["s_query"],
                     data.get("sort"),
                     data.get("results_limit"),
+                    tz=tz_from_header(tz_offset),
                 )
             except SQueryError as err:
                 raise APIErrorResponse.field(err.field, str(err)) from None

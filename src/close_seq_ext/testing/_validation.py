@@ -126,9 +126,10 @@ def _step_errors(step: Any, *, existing: Mapping[str, Any] | None) -> Any:
         errors["step_type"] = err
     if "delay" in step and (err := _int(step["delay"])):
         errors["delay"] = err
-    template = step.get("email_template_id")
-    if template is not None and (err := _string(template)):
-        errors["email_template_id"] = err
+    for key in ("email_template_id", "sms_template_id"):
+        template = step.get(key)
+        if template is not None and (err := _string(template)):
+            errors[key] = err
     if "required" in step and not isinstance(step["required"], bool):
         errors["required"] = "Must be a boolean."
     if "step_allowed_delay" in step and (err := _int(step["step_allowed_delay"], nullable=True)):

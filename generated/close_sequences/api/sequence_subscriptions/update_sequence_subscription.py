@@ -73,7 +73,8 @@ def sync_detailed(
     """Update a sequence subscription
 
      Partial update. `{"status": "paused"}` pauses it with `status_reason` `manual`;
-    setting `active` needs a plan with workflow runs, otherwise the answer is 400.
+    setting `active` needs a plan with workflow runs, otherwise the answer is 400 (Close's
+    docs; not the 402 of a plan limit elsewhere).
 
     Args:
         id (str):
@@ -116,7 +117,8 @@ def sync(
     """Update a sequence subscription
 
      Partial update. `{"status": "paused"}` pauses it with `status_reason` `manual`;
-    setting `active` needs a plan with workflow runs, otherwise the answer is 400.
+    setting `active` needs a plan with workflow runs, otherwise the answer is 400 (Close's
+    docs; not the 402 of a plan limit elsewhere).
 
     Args:
         id (str):
@@ -156,7 +158,8 @@ async def asyncio_detailed(
     """Update a sequence subscription
 
      Partial update. `{"status": "paused"}` pauses it with `status_reason` `manual`;
-    setting `active` needs a plan with workflow runs, otherwise the answer is 400.
+    setting `active` needs a plan with workflow runs, otherwise the answer is 400 (Close's
+    docs; not the 402 of a plan limit elsewhere).
 
     Args:
         id (str):
@@ -197,7 +200,8 @@ async def asyncio(
     """Update a sequence subscription
 
      Partial update. `{"status": "paused"}` pauses it with `status_reason` `manual`;
-    setting `active` needs a plan with workflow runs, otherwise the answer is 400.
+    setting `active` needs a plan with workflow runs, otherwise the answer is 400 (Close's
+    docs; not the 402 of a plan limit elsewhere).
 
     Args:
         id (str):

@@ -32,7 +32,7 @@ def _get_kwargs(
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> None:
-    if response.status_code == 200:
+    if 200 <= response.status_code <= 299:
         return
 
     raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -83,6 +83,35 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+def sync(
+    id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> None:
+    """Delete a sequence
+
+    Args:
+        id (str):
+
+    Raises:
+        close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
+            error status (a subclass per status), after retries.
+        errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
+            documented success.
+        httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+        TypeError: A path id that is not a `str`, before any request.
+        ValueError: A path id that is empty, `.` or `..`, before any request.
+
+    Returns:
+        None
+    """
+
+    sync_detailed(
+        id=id,
+        client=client,
+    )
+
+
 async def asyncio_detailed(
     id: str,
     *,
@@ -113,3 +142,32 @@ async def asyncio_detailed(
     response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> None:
+    """Delete a sequence
+
+    Args:
+        id (str):
+
+    Raises:
+        close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
+            error status (a subclass per status), after retries.
+        errors.UnexpectedStatus: Through a hand-built client, for any status that is not a
+            documented success.
+        httpx.TimeoutException: Through a hand-built client, if the request takes longer than Client.timeout.
+        TypeError: A path id that is not a `str`, before any request.
+        ValueError: A path id that is empty, `.` or `..`, before any request.
+
+    Returns:
+        None
+    """
+
+    await asyncio_detailed(
+        id=id,
+        client=client,
+    )
