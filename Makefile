@@ -48,7 +48,7 @@ test-cli-newest:
 	test -x $(CLI_VENV)/bin/python || $(PYTHON) -m venv $(CLI_VENV)
 	$(CLI_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(CLI_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade \
-		--upgrade-strategy eager -e ".[cli,testing]" --group test
+		--upgrade-strategy eager -e ".[cli,testing,redis]" --group test
 	@$(CLI_VENV)/bin/python -c "import typer; print('CLI tests with typer', typer.__version__)"
 	$(CLI_VENV)/bin/pytest tests/cli $(PYTEST_ARGS)
 
