@@ -127,6 +127,16 @@ def rotations(modes: Sequence[str], runs: int) -> Iterator[tuple[int, str]]:
             yield run, mode
 
 
+def column(results: Sequence[dict[str, Any]], mode: str, key: str) -> list[float]:
+    """One measurement of every run of `mode`, in run order."""
+    return [r[key] for r in results if r["mode"] == mode]
+
+
+def percent(values: Sequence[float], whole: float) -> list[float]:
+    """Each value as a percentage of `whole` (a limit, a request count)."""
+    return [100 * value / whole for value in values]
+
+
 def spread(values: Sequence[float], fmt: str = "{:.2f}") -> str:
     """`median [min, max]` of the runs."""
     med = statistics.median(values)

@@ -7,6 +7,7 @@ Client process (one walk; prints its wall time, requests sent and 429s received)
 
 from __future__ import annotations
 
+import functools
 import statistics
 import sys
 import time
@@ -15,7 +16,7 @@ from typing import Any
 import anyio
 import httpx
 
-from benchmarks._common import Section, Server, emit, rotations, run_client, spread, verdict
+from benchmarks._common import Section, Server, column, emit, rotations, run_client, spread, verdict
 from benchmarks.pagination import PATH, RESULT, count_httpx, count_sdk, measured
 from benchmarks.ratelimit import CountingTransport
 from close_seq_ext import make_client
@@ -63,8 +64,7 @@ def run(
         result.update(run=index, mode=mode)
         results.append(result)
 
-    def of(mode: str, key: str) -> list[float]:
-        return [r[key] for r in results if r["mode"] == mode]
+    of = functools.partial(column, results)
 
     pages = -(-size // 100)
     bound = pages / rate

@@ -9,6 +9,7 @@ Each worker process waits for a line on stdin (so all start together), then runs
 
 from __future__ import annotations
 
+import functools
 import json
 import statistics
 import subprocess
@@ -18,7 +19,18 @@ from typing import Any
 
 import anyio
 
-from benchmarks._common import PYTHON, ROOT, Section, Server, client_env, emit, rotations, spread
+from benchmarks._common import (
+    PYTHON,
+    ROOT,
+    Section,
+    Server,
+    client_env,
+    column,
+    emit,
+    percent,
+    rotations,
+    spread,
+)
 from benchmarks._common import verdict as meets
 from benchmarks.ratelimit import burst
 
@@ -95,14 +107,13 @@ def run(
         result.update(run=index, mode=mode, rate=requests / result["elapsed"])
         results.append(result)
 
-    def of(mode: str, key: str) -> list[float]:
-        return [r[key] for r in results if r["mode"] == mode]
+    of = functools.partial(column, results)
 
     def share(mode: str) -> list[float]:
-        return [100 * n / requests for n in of(mode, "429s")]
+        return percent(of(mode, "429s"), requests)
 
     def rate(mode: str) -> list[float]:
-        return [100 * r / limit for r in of(mode, "rate")]
+        return percent(of(mode, "rate"), limit)
 
     def row(label: str, values: Any, fmt: str = "{:.0f}", target: str = "") -> list[str]:
         return [label, *(spread(values(mode), fmt) for mode in MODES), target]

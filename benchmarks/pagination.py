@@ -9,6 +9,7 @@ the client CPU per page of each layer instead):
 
 from __future__ import annotations
 
+import functools
 import json
 import statistics
 import sys
@@ -19,7 +20,7 @@ from typing import Any
 import anyio
 import httpx
 
-from benchmarks._common import Section, Server, emit, rotations, run_client, spread, verdict
+from benchmarks._common import Section, Server, column, emit, rotations, run_client, spread, verdict
 from close_seq_ext import make_client, paginate
 from close_seq_ext._pagination import DEFAULT_CONCURRENCY
 from close_sequences.api.sequence_subscriptions import list_sequence_subscriptions
@@ -151,8 +152,7 @@ def run(srv: Server, size: int, runs: int) -> Section:
         result.update(run=index, mode=mode, server_cpu=srv.cpu_seconds() - server_cpu)
         results.append(result)
 
-    def of(mode: str, key: str) -> list[float]:
-        return [r[key] for r in results if r["mode"] == mode]
+    of = functools.partial(column, results)
 
     def ratios(mode: str, key: str) -> list[float]:
         return [a / b for a, b in zip(of(mode, key), of("httpx", key), strict=True)]

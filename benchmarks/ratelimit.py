@@ -11,6 +11,7 @@ store costs a request, not what it saves.
 from __future__ import annotations
 
 import collections
+import functools
 import json
 import statistics
 import sys
@@ -20,7 +21,17 @@ from typing import Any
 import anyio
 import httpx
 
-from benchmarks._common import Section, Server, emit, rotations, run_client, spread, verdict
+from benchmarks._common import (
+    Section,
+    Server,
+    column,
+    emit,
+    percent,
+    rotations,
+    run_client,
+    spread,
+    verdict,
+)
 from close_seq_ext import make_client
 from close_seq_ext._client import DEFAULT_LIMITS
 from close_sequences.api.sequences import get_sequence
@@ -114,11 +125,10 @@ def run(srv: Server, store_url: str, limit: int, requests: int, tasks: int, runs
         result.update(run=index, mode=mode, rate=requests / result["elapsed"])
         results.append(result)
 
-    def of(mode: str, key: str) -> list[float]:
-        return [r[key] for r in results if r["mode"] == mode]
+    of = functools.partial(column, results)
 
     def share(mode: str) -> list[float]:
-        return [100 * n / requests for n in of(mode, "429s")]
+        return percent(of(mode, "429s"), requests)
 
     def cpu_per_get(mode: str) -> list[float]:
         return [1000 * cpu / requests for cpu in of(mode, "cpu")]
@@ -128,7 +138,7 @@ def run(srv: Server, store_url: str, limit: int, requests: int, tasks: int, runs
         return [100 * cpu / elapsed for cpu, elapsed in pairs]
 
     def rate(mode: str) -> list[float]:
-        return [100 * r / limit for r in of(mode, "rate")]
+        return percent(of(mode, "rate"), limit)
 
     def row(label: str, values: Any, fmt: str = "{:.2f}", target: str = "") -> list[str]:
         return [label, *(spread(values(mode), fmt) for mode in MODES), target]

@@ -140,7 +140,11 @@ DESIGN_MODULES = {
 
 @pytest.mark.parametrize(
     "module_path",
-    [f"close_sequences.api.{tag}.{name}" for tag, names in DESIGN_MODULES.items() for name in names],
+    [
+        f"close_sequences.api.{tag}.{name}"
+        for tag, names in DESIGN_MODULES.items()
+        for name in names
+    ],
 )
 def test_each_operation_has_its_module_with_sync_and_async_functions(module_path: str) -> None:
     module = importlib.import_module(module_path)
