@@ -16,10 +16,11 @@ same typed errors.
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Self
 
 import anyio
 import httpx
@@ -184,7 +185,29 @@ def _final_error(response: httpx.Response) -> Exception:
     return error_for_response(response, retry_after=retry_after(response))
 
 
-class AsyncCloseTransport(httpx.AsyncBaseTransport):
+class _Siblings:
+    """`with_policy()`: another retry policy over the same pool, gate and connection slots."""
+
+    _policy: RetryPolicy
+    # Whether closing this transport closes the pool and the gate: only the one built owns them.
+    _owns_shared = True
+
+    def with_policy(self, policy: RetryPolicy) -> Self:
+        """A transport that retries by `policy` and sends through this one's connection pool,
+        rate-limit gate and connection slots. Closing it closes none of those: they stay this
+        transport's to close.
+
+        >>> transport = CloseTransport(httpx.HTTPTransport(), policy=RetryPolicy())
+        >>> transport.with_policy(RetryPolicy(max_retries=0))._inner is transport._inner
+        True
+        """
+        sibling = copy.copy(self)
+        sibling._policy = policy
+        sibling._owns_shared = False
+        return sibling
+
+
+class AsyncCloseTransport(_Siblings, httpx.AsyncBaseTransport):
     """Retries, shared rate-limit waits and typed errors around an async transport.
 
     Args:
@@ -272,11 +295,12 @@ class AsyncCloseTransport(httpx.AsyncBaseTransport):
         return _read(response, raw, request)
 
     async def aclose(self) -> None:
-        await self._inner.aclose()
-        await self._gate.aclose()
+        if self._owns_shared:
+            await self._inner.aclose()
+            await self._gate.aclose()
 
 
-class CloseTransport(httpx.BaseTransport):
+class CloseTransport(_Siblings, httpx.BaseTransport):
     """The sync twin of `AsyncCloseTransport`, with the same rules."""
 
     def __init__(
@@ -326,5 +350,6 @@ class CloseTransport(httpx.BaseTransport):
         return _read(response, raw, request)
 
     def close(self) -> None:
-        self._inner.close()
-        self._gate.close()
+        if self._owns_shared:
+            self._inner.close()
+            self._gate.close()
