@@ -166,12 +166,6 @@ def test_the_user_agent_names_the_package_and_version() -> None:
     )
 
 
-def test_the_version_matches_the_distribution() -> None:
-    from importlib.metadata import version
-
-    assert close_seq_ext.__version__ == version("close-sequences")
-
-
 @pytest.mark.anyio
 async def test_async_with_closes_the_async_connections() -> None:
     client, _ = scripted_client(OK)
