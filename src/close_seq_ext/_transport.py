@@ -16,11 +16,10 @@ same typed errors.
 from __future__ import annotations
 
 import contextlib
-import copy
 import logging
 import time
 from collections.abc import Iterator
-from typing import Any, Self
+from typing import Any
 
 import anyio
 import httpx
@@ -185,29 +184,7 @@ def _final_error(response: httpx.Response) -> Exception:
     return error_for_response(response, retry_after=retry_after(response))
 
 
-class _Siblings:
-    """`with_policy()`: another retry policy over the same pool, gate and connection slots."""
-
-    _policy: RetryPolicy
-    # Whether closing this transport closes the pool and the gate: only the one built owns them.
-    _owns_shared = True
-
-    def with_policy(self, policy: RetryPolicy) -> Self:
-        """A transport that retries by `policy` and sends through this one's connection pool,
-        rate-limit gate and connection slots. Closing it closes none of those: they stay this
-        transport's to close.
-
-        >>> transport = CloseTransport(httpx.HTTPTransport(), policy=RetryPolicy())
-        >>> transport.with_policy(RetryPolicy(max_retries=0))._inner is transport._inner
-        True
-        """
-        sibling = copy.copy(self)
-        sibling._policy = policy
-        sibling._owns_shared = False
-        return sibling
-
-
-class AsyncCloseTransport(_Siblings, httpx.AsyncBaseTransport):
+class AsyncCloseTransport(httpx.AsyncBaseTransport):
     """Retries, shared rate-limit waits and typed errors around an async transport.
 
     Args:
@@ -215,6 +192,10 @@ class AsyncCloseTransport(_Siblings, httpx.AsyncBaseTransport):
         policy: Retry limits and waits.
         gate: Rate-limit state; share one between the transports of one client.
     """
+
+    # Whether closing this transport closes the pool and the gate: only the one built owns
+    # them, not its siblings from `with_policy`.
+    _owns_shared = True
 
     def __init__(
         self,
@@ -294,14 +275,27 @@ class AsyncCloseTransport(_Siblings, httpx.AsyncBaseTransport):
             await response.aclose()
         return _read(response, raw, request)
 
+    def with_policy(self, policy: RetryPolicy) -> AsyncCloseTransport:
+        """A transport that retries by `policy` and sends through this one's connection pool,
+        rate-limit gate and connection slots (`CloseClient.with_options`). Closing it closes
+        none of those: they stay this transport's to close.
+        """
+        sibling = AsyncCloseTransport(self._inner, policy=policy, gate=self._gate)
+        # One set of slots per pool: they stand for its connections, whoever sends.
+        sibling._slots = self._slots
+        sibling._owns_shared = False
+        return sibling
+
     async def aclose(self) -> None:
         if self._owns_shared:
             await self._inner.aclose()
             await self._gate.aclose()
 
 
-class CloseTransport(_Siblings, httpx.BaseTransport):
+class CloseTransport(httpx.BaseTransport):
     """The sync twin of `AsyncCloseTransport`, with the same rules."""
+
+    _owns_shared = True
 
     def __init__(
         self,
@@ -348,6 +342,17 @@ class CloseTransport(_Siblings, httpx.BaseTransport):
         finally:
             response.close()
         return _read(response, raw, request)
+
+    def with_policy(self, policy: RetryPolicy) -> CloseTransport:
+        """Like `AsyncCloseTransport.with_policy`: the same pool and gate, another policy.
+
+        >>> transport = CloseTransport(httpx.HTTPTransport(), policy=RetryPolicy())
+        >>> transport.with_policy(RetryPolicy(max_retries=0))._inner is transport._inner
+        True
+        """
+        sibling = CloseTransport(self._inner, policy=policy, gate=self._gate)
+        sibling._owns_shared = False
+        return sibling
 
     def close(self) -> None:
         if self._owns_shared:
