@@ -163,7 +163,10 @@ class CloseClient(Client):
         if timeout is not None:
             settings["timeout"] = timeout
         if headers is not None:
-            settings["headers"] = {**settings.get("headers", {}), **headers}
+            # httpx.Headers, so that "user-agent" replaces "User-Agent" instead of joining it.
+            merged = httpx.Headers(settings.get("headers"))
+            merged.update(headers)
+            settings["headers"] = merged
         if cookies is not None:
             jar = httpx.Cookies(settings.get("cookies"))
             jar.update(cookies)
@@ -171,7 +174,7 @@ class CloseClient(Client):
         policy = policy or self._policy
         derived = CloseClient(
             base_url=self._base_url,
-            headers=settings.get("headers", {}),
+            headers=dict(httpx.Headers(settings.get("headers"))),
             cookies=dict(httpx.Cookies(settings.get("cookies"))),
             timeout=settings.get("timeout"),
             raise_on_unexpected_status=self.raise_on_unexpected_status,

@@ -124,6 +124,17 @@ async def test_with_options_headers_are_sent_with_the_clients_own(
 
 
 @pytest.mark.anyio
+async def test_a_header_of_the_client_is_replaced_whatever_its_case(
+    close_server: CloseServer,
+) -> None:
+    derived, original = await headers_sent(
+        close_server, lambda c: c.with_headers({"user-agent": "my-app/1"})
+    )
+    assert derived.get_list("User-Agent") == ["my-app/1"]
+    assert original["User-Agent"].startswith("close-sequences/")
+
+
+@pytest.mark.anyio
 async def test_with_cookies_sends_the_cookies_and_the_original_does_not(
     close_server: CloseServer,
 ) -> None:
