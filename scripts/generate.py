@@ -14,6 +14,10 @@ The spec declares Close's naive UTC timestamps with the custom format `naive-utc
 (an aware UTC `datetime` that writes Close's text back) is the same for both, so the copy the
 generator reads says `date-time` there.
 
+The generated `close_sequences.__version__` is the one in `src/close_seq_ext/_version.py`
+(which pyproject.toml reads too), given to the generator as `package_version_override`: a
+new version there makes `--check` fail until the package is regenerated.
+
 A template in `openapi/templates/` replaces the generator's own of the same name, so a fix
 upstream makes to that file would be hidden silently at the next generator upgrade.
 `openapi/templates/upstream-sha256.txt` records, for the pinned generator, the hash of each
@@ -29,6 +33,7 @@ import filecmp
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -41,6 +46,10 @@ from ruamel.yaml import YAML
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi" / "close-sequences.yaml"
 CONFIG = ROOT / "openapi" / "generator-config.yaml"
+# The one place the version is written: pyproject.toml reads it (hatch's `version.path`),
+# and the generated package's `__version__` is rendered from it.
+VERSION_FILE = ROOT / "src" / "close_seq_ext" / "_version.py"
+_VERSION = re.compile(r'^__version__ = "([0-9A-Za-z.+!-]+)"$', re.MULTILINE)
 TEMPLATES = ROOT / "openapi" / "templates"
 TARGET = ROOT / "generated" / "close_sequences"
 UPSTREAM_RECORD = TEMPLATES / "upstream-sha256.txt"
@@ -133,6 +142,23 @@ def generator_input(spec: Path, folder: Path) -> Path:
     return copy
 
 
+def package_version() -> str:
+    """The version in `src/close_seq_ext/_version.py`, for the generated `__version__`."""
+    found = _VERSION.search(VERSION_FILE.read_text())
+    if found is None:
+        raise SystemExit(f'no `__version__ = "..."` line in {VERSION_FILE}')
+    return found.group(1)
+
+
+def generator_config(folder: Path) -> Path:
+    """Write the generator's settings into `folder`, with the package's version added."""
+    config = YAML(typ="safe").load(CONFIG.read_text())
+    config["package_version_override"] = package_version()
+    copy = folder / "generator-config.json"
+    copy.write_text(json.dumps(config, indent=1))
+    return copy
+
+
 def generate_into(
     folder: Path, spec: Path = SPEC, target: Path = TARGET, templates: Path = TEMPLATES
 ) -> Path:
@@ -145,7 +171,7 @@ def generate_into(
     command = [
         sys.executable, "-m", "openapi_python_client", "generate",
         "--path", str(spec),
-        "--config", str(CONFIG),
+        "--config", str(generator_config(folder)),
         "--custom-template-path", str(templates),
         "--meta", "none",
         "--fail-on-warning",

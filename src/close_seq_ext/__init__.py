@@ -9,6 +9,7 @@ async with make_client() as client:  # reads CLOSE_API_KEY
 
 from . import squery
 from ._client import MissingCredentialsError, make_client
+from ._close_client import CloseClient
 from ._errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -38,6 +39,7 @@ __all__ = [
     "AuthenticationError",
     "BulkActionFailed",
     "BulkActionTimeout",
+    "CloseClient",
     "CloseError",
     "MissingCredentialsError",
     "NotFoundError",

@@ -21,8 +21,7 @@ from typing import Any
 import attrs
 import httpx
 
-from close_sequences import Client
-
+from ._close_client import CloseClient, checked_max_retries, checked_timeout
 from ._errors import CloseError
 from ._ratelimit import Gate, RateLimitGate
 from ._retry import RetryPolicy
@@ -63,7 +62,7 @@ _TRANSPORT_OPTIONS = ("verify", "cert", "http1", "http2", "proxy", "trust_env", 
 
 class MissingCredentialsError(CloseError, ValueError):
     """Raised by `make_client` when no API key or OAuth token was given or found in
-    `CLOSE_API_KEY`."""
+    `CLOSE_API_KEY` or `CLOSE_OAUTH_TOKEN`."""
 
 
 class _CloseAuth(httpx.Auth):
@@ -94,18 +93,20 @@ def make_client(
     rate_limit_url: str | None = None,
     tz_offset: float | None = None,
     **options: Any,
-) -> Client:
+) -> CloseClient:
     """The generated client, authenticated and hardened for Close.
 
     Args:
         api_key: A Close API key, sent as the Basic-auth username. When neither it nor
-            `oauth_token` is given, `CLOSE_API_KEY` is read from the environment.
+            `oauth_token` is given, `CLOSE_OAUTH_TOKEN` is read from the environment, else
+            `CLOSE_API_KEY` (with both set, the token is used, as by the `close-seq` CLI).
         oauth_token: An OAuth 2 access token, sent as `Authorization: Bearer ...`.
         base_url: Where Close is: `https://api.close.com` unless given here or in
             `CLOSE_BASE_URL` (which is how an app under test is pointed at the local server
             of `close_seq_ext.testing` without changing its code).
         timeout: Seconds (or an `httpx.Timeout`) for each try; the default waits 10 s to
-            connect and 30 s to read.
+            connect and 30 s to read. `client.with_options(timeout=...)` changes it (and
+            `max_retries`, headers) for some calls, over the same connections.
         max_retries: Retries after the first try, for gateway errors and failed connections
             (see `_retry` for which requests may be retried). Default 4.
         max_retry_wait: The most time one call waits out 429s, in seconds, over all its
@@ -126,15 +127,17 @@ def make_client(
             that sends (wrapped in the retry transport), e.g. an `httpx.MockTransport`.
 
     Returns:
-        A `close_sequences.Client`, usable with every generated function, sync or async, and
-        as `async with` or `with` to close its connections.
+        A `CloseClient`: a `close_sequences.Client`, usable with every generated function,
+        sync or async, and as `async with` or `with` to close its connections, with
+        `with_options()` for calls that need another timeout, retry count or headers.
 
     Raises:
-        MissingCredentialsError: No key, no token and no `CLOSE_API_KEY`.
+        MissingCredentialsError: No key, no token, and neither `CLOSE_API_KEY` nor
+            `CLOSE_OAUTH_TOKEN`.
         ValueError: Both a key and a token, an empty or malformed credential, an unsafe
-            base URL, a `rate_limit_url` that is not a Redis URL, or a `tz_offset` outside
-            -12..14 hours.
-        TypeError: A `tz_offset` that is not a number.
+            base URL, a `rate_limit_url` that is not a Redis URL, a `tz_offset` outside
+            -12..14 hours, a `timeout` not above 0 or a negative `max_retries`.
+        TypeError: A `tz_offset`, `timeout` or `max_retries` of the wrong type.
         ImportError: `rate_limit_url` without the `redis` extra installed.
 
     Example:
@@ -146,7 +149,7 @@ def make_client(
         base_url = os.environ.get("CLOSE_BASE_URL") or DEFAULT_BASE_URL
     check_base_url(base_url, allow_insecure_http=allow_insecure_http)
     policy = RetryPolicy(
-        max_retries=max_retries,
+        max_retries=checked_max_retries(max_retries),
         max_retry_wait=max_retry_wait,
         backoff_initial=backoff_initial,
         backoff_max=backoff_max,
@@ -161,27 +164,32 @@ def make_client(
         "Accept": "application/json",
         "X-TZ-Offset": _tz_offset_header(tz_offset),
     }
-    timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
     settings: dict[str, Any] = {
         "base_url": base_url,
         "auth": _CloseAuth(header),
         "headers": headers,
-        "timeout": timeout,
+        "timeout": checked_timeout(timeout),
         **options,
     }
     # Shared, so sync and async calls slow down together.
     gate = _gate(rate_limit_url, namespace=(base_url, header))
     async_inner = inner if isinstance(inner, httpx.AsyncBaseTransport) else None
     sync_inner = inner if isinstance(inner, httpx.BaseTransport) else None
-    async_transport = AsyncCloseTransport(
-        async_inner or httpx.AsyncHTTPTransport(**transport_options), policy=policy, gate=gate
+    client = CloseClient(
+        base_url=base_url,
+        headers=headers,
+        timeout=settings["timeout"],
+        policy=policy,
+        settings=settings,
     )
-    sync_transport = CloseTransport(
-        sync_inner or httpx.HTTPTransport(**transport_options), policy=policy, gate=gate
+    client.connect(
+        AsyncCloseTransport(
+            async_inner or httpx.AsyncHTTPTransport(**transport_options), policy=policy, gate=gate
+        ),
+        CloseTransport(
+            sync_inner or httpx.HTTPTransport(**transport_options), policy=policy, gate=gate
+        ),
     )
-    client = Client(base_url=base_url, headers=headers, timeout=timeout)
-    client.set_async_httpx_client(httpx.AsyncClient(transport=async_transport, **settings))
-    client.set_httpx_client(httpx.Client(transport=sync_transport, **settings))
     return client
 
 
@@ -231,25 +239,31 @@ ARGUMENT_NAMES = SettingNames()
 def authorization_header(
     api_key: str | None, oauth_token: str | None, names: SettingNames = ARGUMENT_NAMES
 ) -> str:
-    """The `Authorization` header for a key or a token (or `CLOSE_API_KEY`), checked.
+    """The `Authorization` header for a key or a token, checked. Neither given: the one in
+    `CLOSE_OAUTH_TOKEN`, else in `CLOSE_API_KEY` (a token wins when both are set).
 
     >>> authorization_header("api_1", None)
     'Basic YXBpXzE6'
     """
     if api_key is not None and oauth_token is not None:
         raise ValueError(f"give either {names.api_key} or {names.oauth_token}, not both")
+    if api_key is None and oauth_token is None:
+        # An empty variable is as good as unset: `CLOSE_API_KEY= cmd` is how one unsets it.
+        # With both set, the token is used: it is the more specific credential (the CLI
+        # resolves its options the same way).
+        oauth_token = os.environ.get("CLOSE_OAUTH_TOKEN") or None
+        api_key = None if oauth_token else os.environ.get("CLOSE_API_KEY") or None
+        names = attrs.evolve(names, api_key="CLOSE_API_KEY", oauth_token="CLOSE_OAUTH_TOKEN")
+        if api_key is None and oauth_token is None:
+            raise MissingCredentialsError(
+                "no Close credentials: pass api_key= or oauth_token=, "
+                "or set CLOSE_API_KEY or CLOSE_OAUTH_TOKEN"
+            )
     if oauth_token is not None:
         _check_credential(names.oauth_token, oauth_token, basic=False)
         return f"Bearer {oauth_token}"
-    name = names.api_key
-    if api_key is None:
-        # An empty variable is as good as unset: `CLOSE_API_KEY= cmd` is how one unsets it.
-        api_key, name = os.environ.get("CLOSE_API_KEY") or None, "CLOSE_API_KEY"
-        if api_key is None:
-            raise MissingCredentialsError(
-                "no Close credentials: pass api_key= or oauth_token=, or set CLOSE_API_KEY"
-            )
-    _check_credential(name, api_key, basic=True)
+    assert api_key is not None
+    _check_credential(names.api_key, api_key, basic=True)
     # Close takes the key as the Basic-auth username with an empty password.
     return "Basic " + base64.b64encode(f"{api_key}:".encode()).decode("ascii")
 

@@ -193,6 +193,10 @@ class AsyncCloseTransport(httpx.AsyncBaseTransport):
         gate: Rate-limit state; share one between the transports of one client.
     """
 
+    # Whether closing this transport closes the pool and the gate: only the one built owns
+    # them, not its siblings from `with_policy`.
+    _owns_shared = True
+
     def __init__(
         self,
         inner: httpx.AsyncBaseTransport,
@@ -271,13 +275,27 @@ class AsyncCloseTransport(httpx.AsyncBaseTransport):
             await response.aclose()
         return _read(response, raw, request)
 
+    def with_policy(self, policy: RetryPolicy) -> AsyncCloseTransport:
+        """A transport that retries by `policy` and sends through this one's connection pool,
+        rate-limit gate and connection slots (`CloseClient.with_options`). Closing it closes
+        none of those: they stay this transport's to close.
+        """
+        sibling = AsyncCloseTransport(self._inner, policy=policy, gate=self._gate)
+        # One set of slots per pool: they stand for its connections, whoever sends.
+        sibling._slots = self._slots
+        sibling._owns_shared = False
+        return sibling
+
     async def aclose(self) -> None:
-        await self._inner.aclose()
-        await self._gate.aclose()
+        if self._owns_shared:
+            await self._inner.aclose()
+            await self._gate.aclose()
 
 
 class CloseTransport(httpx.BaseTransport):
     """The sync twin of `AsyncCloseTransport`, with the same rules."""
+
+    _owns_shared = True
 
     def __init__(
         self,
@@ -325,6 +343,18 @@ class CloseTransport(httpx.BaseTransport):
             response.close()
         return _read(response, raw, request)
 
+    def with_policy(self, policy: RetryPolicy) -> CloseTransport:
+        """Like `AsyncCloseTransport.with_policy`: the same pool and gate, another policy.
+
+        >>> transport = CloseTransport(httpx.HTTPTransport(), policy=RetryPolicy())
+        >>> transport.with_policy(RetryPolicy(max_retries=0))._inner is transport._inner
+        True
+        """
+        sibling = CloseTransport(self._inner, policy=policy, gate=self._gate)
+        sibling._owns_shared = False
+        return sibling
+
     def close(self) -> None:
-        self._inner.close()
-        self._gate.close()
+        if self._owns_shared:
+            self._inner.close()
+            self._gate.close()

@@ -20,12 +20,17 @@ OK = httpx.Response(200, json=sequence_json())
 @pytest.fixture(autouse=True)
 def no_key_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CLOSE_API_KEY", raising=False)
+    monkeypatch.delenv("CLOSE_OAUTH_TOKEN", raising=False)
     monkeypatch.delenv("CLOSE_BASE_URL", raising=False)
 
 
 def sent_authorization(client: Client, script_requests: list[httpx.Request]) -> str:
     get_sequence.sync("seq_1", client=client)
     return script_requests[-1].headers["Authorization"]
+
+
+def env_client(requests: list[httpx.Request]) -> Client:
+    return make_client(transport=httpx.MockTransport(lambda r: requests.append(r) or OK))
 
 
 def test_it_returns_the_generated_client() -> None:
@@ -54,12 +59,41 @@ def test_close_api_key_is_read_when_no_credential_is_given(
 ) -> None:
     monkeypatch.setenv("CLOSE_API_KEY", "env_key")
     requests: list[httpx.Request] = []
-    client = make_client(transport=httpx.MockTransport(lambda r: requests.append(r) or OK))
-    assert sent_authorization(client, requests) == "Basic " + base64.b64encode(b"env_key:").decode()
+    expected = "Basic " + base64.b64encode(b"env_key:").decode()
+    assert sent_authorization(env_client(requests), requests) == expected
 
 
-def test_no_credential_at_all_is_a_clear_error() -> None:
-    with pytest.raises(MissingCredentialsError, match="CLOSE_API_KEY"):
+def test_close_oauth_token_is_read_when_no_credential_is_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CLOSE_OAUTH_TOKEN", "env_token")
+    requests: list[httpx.Request] = []
+    assert sent_authorization(env_client(requests), requests) == "Bearer env_token"
+
+
+def test_with_both_variables_set_the_oauth_token_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLOSE_API_KEY", "env_key")
+    monkeypatch.setenv("CLOSE_OAUTH_TOKEN", "env_token")
+    requests: list[httpx.Request] = []
+    assert sent_authorization(env_client(requests), requests) == "Bearer env_token"
+
+
+def test_a_given_key_wins_over_close_oauth_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLOSE_OAUTH_TOKEN", "env_token")
+    client, script = scripted_client(OK)
+    assert sent_authorization(client, script.requests).startswith("Basic ")
+
+
+def test_a_malformed_close_oauth_token_is_refused_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CLOSE_OAUTH_TOKEN", "tok en\n")
+    with pytest.raises(ValueError, match="CLOSE_OAUTH_TOKEN contains whitespace"):
+        make_client()
+
+
+def test_no_credential_at_all_is_a_clear_error_naming_both_variables() -> None:
+    with pytest.raises(MissingCredentialsError, match="CLOSE_API_KEY or CLOSE_OAUTH_TOKEN"):
         make_client()
 
 
@@ -130,12 +164,6 @@ def test_the_user_agent_names_the_package_and_version() -> None:
         .headers["User-Agent"]
         .startswith(f"close-sequences/{close_seq_ext.__version__} ")
     )
-
-
-def test_the_version_matches_the_distribution() -> None:
-    from importlib.metadata import version
-
-    assert close_seq_ext.__version__ == version("close-sequences")
 
 
 @pytest.mark.anyio

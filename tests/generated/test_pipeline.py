@@ -7,10 +7,15 @@ import importlib.util
 import shutil
 import subprocess
 import sys
+import tomllib
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+import close_seq_ext
+import close_sequences
 
 from tests.spec_support import ROOT, SPEC_PATH
 
@@ -170,3 +175,28 @@ def test_check_generated_fails_listing_the_overrides_to_re_merge(
     assert "model.py.jinja: the generator's own" in out
     assert "property_templates/union_property.py.jinja: the generator's own" in out
     assert "--record-upstream" in out
+
+
+# --- the version, written once
+
+
+def test_both_packages_carry_the_distributions_version() -> None:
+    assert close_sequences.__version__ == close_seq_ext.__version__ == version("close-sequences")
+
+
+def test_the_version_is_written_only_in_close_seq_ext_version_py(script: Any) -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in project["project"]
+    assert "version" in project["project"]["dynamic"]
+    assert ROOT / project["tool"]["hatch"]["version"]["path"] == script.VERSION_FILE
+    assert script.package_version() == close_seq_ext.__version__
+
+
+def test_a_new_version_is_rendered_into_the_generated_package(
+    script: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    version_file = tmp_path / "_version.py"
+    version_file.write_text('__version__ = "9.8.7"\n')
+    monkeypatch.setattr(script, "VERSION_FILE", version_file)
+    package = script.generate_into(tmp_path)
+    assert '__version__ = "9.8.7"' in (package / "__init__.py").read_text()

@@ -13,7 +13,7 @@ import anyio
 import httpcore
 import httpx
 
-from close_seq_ext import make_client
+from close_seq_ext import CloseClient, make_client
 from close_seq_ext.testing import CloseServer
 from close_sequences import Client
 from close_sequences.models import SequenceCreate, SequenceStepInput
@@ -30,7 +30,7 @@ BULK = "/api/v1/bulk_action/sequence_subscription/"
 BULK_ONE = BULK + "{id}/"
 
 
-def server_client(server: CloseServer, **options: Any) -> Client:
+def server_client(server: CloseServer, **options: Any) -> CloseClient:
     """A client of the local server that retries without waiting long."""
     settings: dict[str, Any] = {"backoff_initial": 0.01, "backoff_max": 0.02} | options
     return make_client(server.api_key, base_url=server.base_url, **settings)
