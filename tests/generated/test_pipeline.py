@@ -16,7 +16,6 @@ import pytest
 
 import close_seq_ext
 import close_sequences
-
 from tests.spec_support import ROOT, SPEC_PATH
 
 SCRIPT = ROOT / "scripts" / "generate.py"
