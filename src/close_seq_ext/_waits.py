@@ -8,10 +8,12 @@ rate-limit gate holding a request until the window Close announced has reset.
 `set_instant_waits(True)` (what `close_seq_ext.testing.instant_waits()` and the pytest
 fixture flip, after stamina's `set_testing`) makes the SDK's own waits zero, in sync and
 async code alike: the same retries, the same errors and the same 429 budget, with no
-waiting. Holds stay real: the gate waits for the server's window, which no switch in the
-client can move, and skipping the hold would only meet the 429s it avoids. A 429 that
-carries no `RateLimit` header (a test's injected fault) is therefore retried at once; one
-from a spent window (the local server's limiter) still waits for the window to reset.
+waiting. Holds stay real: the gate waits, on the real clock, for the window a server
+announced to reset; an instant hold would only spin until then, and a 429 whose wait was
+set to zero would forget the window and send a storm of 429s until the budget ran out. So
+under the switch a 429 skips its own wait but not what its `RateLimit` header told the
+gate: one without the header (a test's injected fault) is retried at once, one from a
+spent window (the local server's limiter) waits for the window to reset.
 
 A zero wait still goes through `time.sleep(0)` or `anyio.sleep(0)`: the thread yields, and
 an async wait stays a point where the task can be cancelled.
