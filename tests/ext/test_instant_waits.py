@@ -10,11 +10,19 @@ from collections.abc import Iterator
 
 import pytest
 
-from close_seq_ext import _waits
-from close_seq_ext.testing import CloseServer, Fault, instant_waits, set_instant_waits
+from close_seq_ext import _waits, squery, wait_for_bulk_action
+from close_seq_ext.testing import (
+    BulkProgress,
+    CloseServer,
+    Fault,
+    instant_waits,
+    set_instant_waits,
+)
 from close_sequences import Client
+from close_sequences.api.bulk_actions import create_bulk_sequence_subscription
 from close_sequences.api.sequences import create_sequence, get_sequence
 from tests.ext.fakes import Sleeps
+from tests.ext.test_against_server import subscribe
 from tests.reliability.support import SEQUENCE, new_sequence, server_client
 
 RETRY_AFTER_30 = {"Retry-After": "30"}
@@ -105,3 +113,19 @@ def test_the_switch_restores_the_setting_it_replaced() -> None:
 def test_the_switch_takes_a_bool() -> None:
     with pytest.raises(TypeError, match="on must be a bool"):
         set_instant_waits(1)  # type: ignore[arg-type]
+
+
+@pytest.mark.anyio
+async def test_an_async_poll_an_hour_apart_does_not_wait(
+    close_server: CloseServer, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    close_server.state.bulk_progress = BulkProgress.after_polls(3)
+    sequence = create_sequence.sync(client=client, body=new_sequence())
+    body = subscribe(sequence.id, squery.object_type("lead"))
+    bulk = create_bulk_sequence_subscription.sync(client=client, body=body)
+    sleeps = Sleeps.install(monkeypatch)
+    async with server_client(close_server) as async_client:
+        with instant_waits():
+            done = await wait_for_bulk_action(async_client, bulk, poll_initial=3600, poll_max=3600)
+    assert done.status == "done"
+    assert sleeps.seconds == [0.0, 0.0]  # between the 3 polls, asked 3600 s each
