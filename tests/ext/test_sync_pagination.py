@@ -20,6 +20,11 @@ from close_sequences import Client
 from close_sequences.api.sequences import get_sequence, list_sequences
 from tests.ext.test_pagination_windows import PAGE, SEQUENCES, pages_asked, seed
 from tests.reliability.support import IDLE, checked_out, server_client
+from tests.waiting import wait_until_sync
+
+# How long the server holds the pages of a window: long enough for the test to see them
+# all in flight on a loaded machine; the walk waits it out once.
+HELD_TOGETHER = 1.0
 
 
 @pytest.fixture
@@ -82,6 +87,21 @@ def test_max_items_stops_the_walk_without_asking_past_it(
     )
     assert [s.name for s in items] == ["S00", "S01", "S02", "S03", "S04", "S05", "S06"]
     assert pages_asked(close_server) == [(0, 5), (5, 2)]
+
+
+def test_the_pages_of_a_window_are_in_flight_together(
+    close_server: CloseServer, client: Client
+) -> None:
+    names = seed(close_server, 40)
+    items = sync.paginate(list_sequences.sync, client=client, page_size=PAGE, concurrency=4)
+    walked = [next(items).name for _ in range(PAGE)]  # the first window: one page
+    # The next window's 2 pages are held at the server until both have arrived there.
+    close_server.inject("GET", SEQUENCES, Fault.delay(HELD_TOGETHER), times=2)
+    walker = threading.Thread(target=lambda: walked.extend(item.name for item in items))
+    walker.start()
+    wait_until_sync(lambda: close_server.in_flight == 2, "the window's 2 requests at once")
+    walker.join(timeout=30)
+    assert walked == names
 
 
 def test_several_threads_walk_one_client_at_once(close_server: CloseServer, client: Client) -> None:
