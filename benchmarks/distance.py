@@ -110,7 +110,7 @@ rotating order, 1.1 s between walks for the server's window to expire. Cells: me
         f"{rate}/s limit, which the gate in `make_client`'s transport keeps to once the "
         "first answer has told it the limit (windows start at one page). The default, "
         "`concurrency=8`, is chosen from this benchmark's two distances: see "
-        "`DEFAULT_CONCURRENCY` in `close_seq_ext/_pagination.py`.",
+        "`DEFAULT_CONCURRENCY` in `close_seq_ext/_walk_args.py`.",
     ]
     summary = [
         [

@@ -5,6 +5,9 @@ from close_sequences.api.sequences import get_sequence
 
 async with make_client() as client:  # reads CLOSE_API_KEY
     sequence = await get_sequence.asyncio("seq_123", client=client)
+
+Sync code has the same helpers in `close_seq_ext.sync` (`paginate`, `iter_pages`,
+`wait_for_bulk_action`).
 """
 
 from . import squery

@@ -3,22 +3,26 @@
 A bulk action runs in the background at Close; its status moves through `created`,
 `loading`, `processing` (and maybe `paused`, `resuming`) to `done` or `error`. This module
 polls it, sleeping longer between polls as the wait goes on, so a quick action is seen
-quickly and a long one costs few requests.
+quickly and a long one costs few requests. When to poll, what is final and when to give up
+is `_poll.BulkPoll`, which does no I/O; this module fetches and sleeps as it asks, and
+`close_seq_ext.sync.wait_for_bulk_action` does the same in a thread.
 """
 
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from close_sequences.api.bulk_actions import get_bulk_sequence_subscription
-from close_sequences.models import BulkActionStatus, BulkSequenceSubscription
+from close_sequences.models import BulkSequenceSubscription
 
-from ._errors import BulkActionFailed, BulkActionTimeout, RateLimitError
+from . import _waits
+from ._errors import RateLimitError
+from ._poll import FETCH, PROGRESS, BulkPoll
+from ._steps import arun
 
 if TYPE_CHECKING:
     from close_sequences.client import AuthenticatedClient, Client
@@ -87,97 +91,28 @@ async def wait_for_bulk_action(
                 client, bulk, on_progress=lambda b: print(b.status, b.n_objects_processed)
             )
     """
-    _check_settings(timeout, poll_initial, poll_multiplier, poll_max)
-    if isinstance(bulk_action, str):
-        bulk_action_id, last = bulk_action, None
-    elif isinstance(bulk_action, BulkSequenceSubscription):
-        bulk_action_id, last = bulk_action.id, bulk_action
-        if _is_final(bulk_action):
-            return _settle(bulk_action)
-    else:
-        raise TypeError(
-            "bulk_action must be a BulkSequenceSubscription or its id (a str), "
-            f"got {type(bulk_action).__name__}"
-        )
-    if not bulk_action_id:
-        raise ValueError("bulk_action has an empty id")
-    deadline = math.inf if timeout is None else anyio.current_time() + timeout
-    interval = poll_initial
-    while True:
-        try:
-            state = await get_bulk_sequence_subscription.asyncio(bulk_action_id, client=client)
-        except RateLimitError as exc:
-            wait = interval if exc.retry_after is None else max(exc.retry_after, 0.0)
-            if anyio.current_time() + wait > deadline:
-                raise _timeout(bulk_action_id, timeout, last) from exc
-            await anyio.sleep(wait)
-            continue
-        if on_progress is not None and (last is None or _progress(state) != _progress(last)):
-            result = on_progress(state)
+    poll = BulkPoll(
+        bulk_action,
+        timeout=timeout,
+        poll_initial=poll_initial,
+        poll_multiplier=poll_multiplier,
+        poll_max=poll_max,
+    )
+
+    async def perform(op: str, argument: Any) -> object:
+        if op is FETCH:
+            try:
+                return await get_bulk_sequence_subscription.asyncio(argument, client=client)
+            except RateLimitError as exc:
+                return exc  # the logic decides: pause, or time out
+        if op is PROGRESS:
+            assert on_progress is not None
+            result = on_progress(argument)
             if inspect.isawaitable(result):
                 await result
-        last = state
-        if _is_final(state):
-            return _settle(state)
-        remaining = deadline - anyio.current_time()
-        if remaining <= 0:
-            raise _timeout(bulk_action_id, timeout, state)
-        await anyio.sleep(min(interval, remaining))
-        interval = min(interval * poll_multiplier, poll_max)
+        else:
+            await _waits.asleep(argument)
+        return None
 
-
-def _check_settings(
-    timeout: float | None, poll_initial: float, poll_multiplier: float, poll_max: float
-) -> None:
-    numbers = {"poll_initial": poll_initial, "poll_multiplier": poll_multiplier}
-    numbers |= {"poll_max": poll_max, **({} if timeout is None else {"timeout": timeout})}
-    for name, value in numbers.items():
-        # NaN passes every comparison below unnoticed, and would then poll forever.
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-        if math.isnan(value):
-            raise ValueError(f"{name} must be a number, got nan")
-    if timeout is not None and timeout < 0:
-        raise ValueError(f"timeout must be None or >= 0, got {timeout}")
-    if poll_initial <= 0:
-        raise ValueError(f"poll_initial must be > 0, got {poll_initial}")
-    if poll_multiplier < 1:
-        raise ValueError(f"poll_multiplier must be >= 1, got {poll_multiplier}")
-    if poll_max < poll_initial:
-        raise ValueError(f"poll_max must be >= poll_initial, got {poll_max} < {poll_initial}")
-
-
-def _is_final(bulk_action: BulkSequenceSubscription) -> bool:
-    return bulk_action.status in (BulkActionStatus.DONE, BulkActionStatus.ERROR)
-
-
-def _settle(bulk_action: BulkSequenceSubscription) -> BulkSequenceSubscription:
-    """Return a `done` bulk action; raise for one in `error`."""
-    if bulk_action.status == BulkActionStatus.ERROR:
-        raise BulkActionFailed(
-            f"bulk action {bulk_action.id} ended with status error", bulk_action=bulk_action
-        )
-    return bulk_action
-
-
-def _progress(bulk_action: BulkSequenceSubscription) -> tuple[object, ...]:
-    return (
-        bulk_action.status,
-        bulk_action.n_objects,
-        bulk_action.n_objects_processed,
-        bulk_action.n_leads,
-        bulk_action.n_leads_processed,
-    )
-
-
-def _timeout(
-    bulk_action_id: str, timeout: float | None, last: BulkSequenceSubscription | None
-) -> BulkActionTimeout:
-    if last is None:
-        status = "never fetched"
-    else:
-        status = f"last status {last.status if isinstance(last.status, str) else 'unknown'}"
-    return BulkActionTimeout(
-        f"bulk action {bulk_action_id} did not end within {timeout} s ({status})",
-        bulk_action=last,
-    )
+    steps = poll.steps(clock=anyio.current_time, report=on_progress is not None)
+    return await arun(steps, perform)

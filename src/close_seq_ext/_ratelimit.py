@@ -147,7 +147,7 @@ class RateLimitGate:
     """Per-group counts of the requests Close still allows; shared by all of a client's tasks.
 
     `reserve()` and `observe()` never block: they return how long to wait and the transports
-    sleep (with `anyio.sleep` or `time.sleep`), so one gate serves sync and async clients.
+    hold the request (through `_waits`), so one gate serves sync and async clients.
 
     >>> gate = RateLimitGate()
     >>> gate.reserve("GET /api/v1/sequence/")

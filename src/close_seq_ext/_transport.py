@@ -4,10 +4,14 @@
 connection pool by default) and are the one boundary where the SDK turns the network's
 outcomes into its own. Each answer's body is read here (Close's answers are small JSON
 documents, never streams): a 2xx answer passes through; a 429, a gateway error or a failed
-connection is retried as `_retry` decides, waiting through `anyio.sleep` (so trio works and
-the wait is cancellable) or `time.sleep`; whatever is left becomes a `CloseError`. Because the
-generated functions all send through the client's transport, every one of them raises the
-same typed errors.
+connection is retried as `_retry` decides; whatever is left becomes a `CloseError`. Because
+the generated functions all send through the client's transport, every one of them raises
+the same typed errors.
+
+The two transports share one retry logic, `_exchange`: a generator of steps (reserve, send,
+observe, wait, ...) that each transport carries out with its own I/O (`_steps`), the async
+one through anyio (so trio works and every wait is cancellable), the sync one in its
+thread. Every wait goes through `_waits`, where tests can make the retry waits instant.
 
     transport = AsyncCloseTransport(httpx.AsyncHTTPTransport(), policy=RetryPolicy())
     client = httpx.AsyncClient(transport=transport, base_url="https://api.close.com")
@@ -17,13 +21,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import anyio
 import httpx
 
+from . import _waits
 from ._errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -32,6 +36,7 @@ from ._errors import (
 )
 from ._ratelimit import Gate, RateLimitGate, endpoint_group
 from ._retry import RetryPolicy, retry_after, retryable_error, retryable_status
+from ._steps import Steps, arun, run
 
 __all__ = ["AsyncCloseTransport", "CloseTransport"]
 
@@ -184,6 +189,52 @@ def _final_error(response: httpx.Response) -> Exception:
     return error_for_response(response, retry_after=retry_after(response))
 
 
+# The steps of `_exchange`, carried out by each transport's `perform`.
+_RESERVE = "reserve"  # take a request of the rate-limit window -> seconds to hold first
+_HOLD = "hold"  # wait for the rate-limit window (never instant)
+_SEND = "send"  # send through the pool -> the read answer, or the httpx.RequestError
+_OBSERVE = "observe"  # tell the gate what an answer's RateLimit header says
+_BLOCK = "block"  # hold the group back after a 429, for the seconds Close asked
+_WAIT = "wait"  # the SDK's own wait before a retry (instant under `set_instant_waits`)
+
+
+def _exchange(request: httpx.Request, policy: RetryPolicy) -> Steps[CloseResponse]:
+    """One request's way to a 2xx answer or a `CloseError`: the one retry logic of both
+    transports, as steps (`_steps`) that each carries out with its own I/O."""
+    attempts = _Attempts(request, policy)
+    while True:
+        # A slot freed by the window's reset may be taken by another task: ask again.
+        while (hold := (yield _RESERVE, None)) > 0:
+            yield _HOLD, hold
+        # Each attempt's outcome arrives here, once: the place for per-attempt bookkeeping.
+        outcome = yield _SEND, None
+        if isinstance(outcome, httpx.RequestError):
+            delay = (
+                attempts.wait_after_error(outcome)
+                if isinstance(outcome, httpx.TransportError)
+                else None  # a body that does not decode: sending again would not help
+            )
+            if delay is None:
+                with _mapped_errors(request):
+                    raise outcome
+            yield _WAIT, delay
+            continue
+        response: CloseResponse = outcome
+        yield _OBSERVE, response
+        if response.is_success:
+            return response
+        delay = attempts.wait_after_response(response)
+        if delay is None:
+            raise _final_error(response)
+        if response.status_code != 429:
+            yield _WAIT, delay
+        elif not _waits.instant():
+            yield _BLOCK, delay
+        # Instant waits skip the block, not the gate: a 429 from a spent window told the gate
+        # so in its RateLimit header (observed above), and the next reserve holds until the
+        # window resets; a 429 without one (an injected fault) is retried at once.
+
+
 class AsyncCloseTransport(httpx.AsyncBaseTransport):
     """Retries, shared rate-limit waits and typed errors around an async transport.
 
@@ -216,30 +267,27 @@ class AsyncCloseTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         group = endpoint_group(request.method, request.url.path)
-        attempts = _Attempts(request, self._policy)
-        while True:
-            # A slot freed by the window's reset may be taken by another task: ask again.
-            while (hold := await self._gate.areserve(group)) > 0:  # noqa: ASYNC110
-                await anyio.sleep(hold)
-            with _mapped_errors(request):
+        gate = self._gate
+
+        async def perform(op: str, argument: Any) -> object:
+            if op is _SEND:
                 try:
-                    response = await self._send(request)
-                except httpx.TransportError as exc:
-                    delay = attempts.wait_after_error(exc)
-                    if delay is None:
-                        raise
-                    await anyio.sleep(delay)
-                    continue
-            await self._gate.aobserve(group, response)
-            if response.is_success:
-                return response
-            delay = attempts.wait_after_response(response)
-            if delay is None:
-                raise _final_error(response)
-            if response.status_code == 429:
-                await self._gate.ablock(group, delay)
+                    return await self._send(request)
+                except httpx.RequestError as exc:
+                    return exc
+            if op is _RESERVE:
+                return await gate.areserve(group)
+            if op is _OBSERVE:
+                await gate.aobserve(group, argument)
+            elif op is _BLOCK:
+                await gate.ablock(group, argument)
+            elif op is _HOLD:
+                await _waits.ahold(argument)
             else:
-                await anyio.sleep(delay)
+                await _waits.asleep(argument)
+            return None
+
+        return await arun(_exchange(request, self._policy), perform)
 
     async def _send(self, request: httpx.Request) -> CloseResponse:
         if self._slots is None:
@@ -310,29 +358,27 @@ class CloseTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         group = endpoint_group(request.method, request.url.path)
-        attempts = _Attempts(request, self._policy)
-        while True:
-            while (hold := self._gate.reserve(group)) > 0:
-                time.sleep(hold)
-            with _mapped_errors(request):
+        gate = self._gate
+
+        def perform(op: str, argument: Any) -> object:
+            if op is _SEND:
                 try:
-                    response = self._send(request)
-                except httpx.TransportError as exc:
-                    delay = attempts.wait_after_error(exc)
-                    if delay is None:
-                        raise
-                    time.sleep(delay)
-                    continue
-            self._gate.observe(group, response)
-            if response.is_success:
-                return response
-            delay = attempts.wait_after_response(response)
-            if delay is None:
-                raise _final_error(response)
-            if response.status_code == 429:
-                self._gate.block(group, delay)
+                    return self._send(request)
+                except httpx.RequestError as exc:
+                    return exc
+            if op is _RESERVE:
+                return gate.reserve(group)
+            if op is _OBSERVE:
+                gate.observe(group, argument)
+            elif op is _BLOCK:
+                gate.block(group, argument)
+            elif op is _HOLD:
+                _waits.hold(argument)
             else:
-                time.sleep(delay)
+                _waits.sleep(argument)
+            return None
+
+        return run(_exchange(request, self._policy), perform)
 
     def _send(self, request: httpx.Request) -> CloseResponse:
         response = self._inner.handle_request(request)

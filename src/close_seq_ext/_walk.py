@@ -2,8 +2,9 @@
 
 A driver asks `WalkState.next_window()` which pages to request, sends them (one at a time
 or together), and hands the answers back in list order to `take()`, which returns what to
-deliver. The async iterators of `_pagination` drive it; a sync driver can drive the same
-object, so both walk alike.
+deliver; `Cursor` keeps what is ready to hand out and a page's error until its turn. The
+async iterators of `_pagination` and the sync ones of `close_seq_ext.sync` drive the same
+objects, so both walk alike.
 
 >>> state = WalkState(page_size=2, max_items=None, concurrency=4)
 >>> state.next_window()
@@ -21,7 +22,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
-__all__ = ["Batch", "ListPage", "Page", "PageRequest", "WalkState"]
+__all__ = ["Batch", "Cursor", "ListPage", "Page", "PageRequest", "WalkState"]
 
 # How many of the most recent ids a walk remembers to drop repeats. Drift between two
 # requests is the handful of objects created meanwhile, and it repeats exactly that many of
@@ -169,3 +170,72 @@ class WalkState(Generic[P]):
                 recent_set.add(item_id)
             fresh.append(item)
         return fresh
+
+
+class Cursor(Generic[P]):
+    """What a walk hands out next, or which pages to fetch before it can: the drivers' part.
+
+    An iterator takes from `out` (items, or pages) while it has some; when it is empty, it
+    asks `next_window()` for the pages to fetch (None: the walk is over), fetches them,
+    one after another or together, and hands back each page's answer or error by its place
+    in the window to `absorb()`. A page's error is raised by `next_window()` once
+    everything before it was handed out.
+
+    >>> cursor = Cursor(WalkState(page_size=2, max_items=None, concurrency=1), items=True)
+    >>> window = cursor.next_window()
+    >>> cursor.absorb(window, {0: Page(["a", "b"], has_more=False)})
+    >>> list(cursor.out), cursor.next_window()
+    (['a', 'b'], None)
+    """
+
+    def __init__(self, state: WalkState[P], *, items: bool) -> None:
+        self._state = state
+        self._items = items
+        self.out: deque[Any] = deque()
+        """What is ready to hand out: the fresh items (`items=True`) or the pages."""
+        self._error: Exception | None = None
+        self._entered = False
+        self._finished = False
+
+    def open(self) -> None:
+        """Mark the walk entered (`with`); a walk is entered once, and not once finished."""
+        if self._entered or self._finished:
+            raise RuntimeError("a paginator can be entered only once")
+        self._entered = True
+
+    def finish(self) -> None:
+        """End the walk: no more requests, and what was fetched is dropped."""
+        self._finished = True
+        self._state.finish()
+        self.out.clear()
+        self._error = None
+
+    def next_window(self) -> list[PageRequest] | None:
+        """The pages to fetch before more can be handed out; None when the walk is over."""
+        if self._error is not None:
+            error = self._error
+            self.finish()
+            raise error
+        if self._state.done:
+            return None
+        return self._state.next_window()
+
+    def absorb(self, window: list[PageRequest], outcomes: dict[int, P | Exception]) -> None:
+        """Take the answers (or errors) to `window`'s pages, by their place in it.
+
+        A page missing from `outcomes` was not fetched (a page before it failed).
+        """
+        for index, request in enumerate(window):
+            if index not in outcomes:
+                return
+            outcome = outcomes[index]
+            if isinstance(outcome, Exception):
+                self._error = outcome
+                self._state.finish()
+                return
+            batch = self._state.take(request, outcome)
+            if batch is not None:
+                if self._items:
+                    self.out.extend(batch.fresh)
+                else:
+                    self.out.append(batch.page)

@@ -6,12 +6,18 @@ what a real server cannot do on cue, like raising a given httpx error at a given
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterable
+from types import SimpleNamespace
 from typing import Any
 
+import anyio
+import anyio.lowlevel
 import httpx
+import pytest
 
-from close_seq_ext import make_client
+from close_seq_ext import _waits, make_client
 from close_sequences import Client
 
 Outcome = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
@@ -68,3 +74,29 @@ class FakeClock:
 def rate_limit_answer(header: str) -> httpx.Response:
     """An answer carrying Close's `RateLimit` header, e.g. `limit=10, remaining=2, reset=1`."""
     return httpx.Response(200, headers={"RateLimit": header})
+
+
+class Sleeps:
+    """Every wait the SDK asks `time.sleep` and `anyio.sleep` for, through `_waits`, recorded
+    and then made for zero seconds: `sleeps = Sleeps.install(monkeypatch)`."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+        self._lock = threading.Lock()
+
+    @classmethod
+    def install(cls, monkeypatch: pytest.MonkeyPatch) -> Sleeps:
+        sleeps = cls()
+        # Only `_waits`' own references are replaced: the server's thread sleeps as before.
+        monkeypatch.setattr(_waits, "time", SimpleNamespace(sleep=sleeps.sleep))
+        monkeypatch.setattr(_waits, "anyio", SimpleNamespace(sleep=sleeps.asleep))
+        return sleeps
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.seconds.append(seconds)
+        time.sleep(0)
+
+    async def asleep(self, seconds: float) -> None:
+        self.seconds.append(seconds)
+        await anyio.lowlevel.checkpoint()

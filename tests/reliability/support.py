@@ -40,18 +40,22 @@ def new_sequence(name: str = "Demo") -> SequenceCreate:
     return SequenceCreate(name=name, timezone="UTC", steps=[SequenceStepInput(delay=0)])
 
 
-def pool_of(client: Client) -> httpcore.AsyncConnectionPool:
-    transport = client.get_async_httpx_client()._transport  # AsyncCloseTransport
+def pool_of(
+    client: Client, *, sync: bool = False
+) -> httpcore.AsyncConnectionPool | httpcore.ConnectionPool:
+    """The httpcore pool under the client's async transport, or its sync one (`sync=True`)."""
+    httpx_client = client.get_httpx_client() if sync else client.get_async_httpx_client()
+    transport = httpx_client._transport  # CloseTransport or AsyncCloseTransport
     inner = transport._inner  # type: ignore[attr-defined]
-    assert isinstance(inner, httpx.AsyncHTTPTransport)
+    assert isinstance(inner, httpx.HTTPTransport | httpx.AsyncHTTPTransport)
     pool = inner._pool
-    assert isinstance(pool, httpcore.AsyncConnectionPool)
+    assert isinstance(pool, httpcore.ConnectionPool | httpcore.AsyncConnectionPool)
     return pool
 
 
-def checked_out(client: Client) -> dict[str, int]:
+def checked_out(client: Client, *, sync: bool = False) -> dict[str, int]:
     """Requests holding or waiting for a connection, and connections in use: both 0 at rest."""
-    pool = pool_of(client)
+    pool = pool_of(client, sync=sync)
     in_use = [c for c in pool.connections if not (c.is_idle() or c.is_closed())]
     return {"requests": len(pool._requests), "connections": len(in_use)}
 

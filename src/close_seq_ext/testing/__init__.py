@@ -63,6 +63,7 @@ from __future__ import annotations
 from ._bulk import BulkProgress
 from ._calls import Call, CallLog
 from ._faults import Fault, FaultRule, Faults
+from ._instant import instant_waits, set_instant_waits
 from ._leads import generate_leads
 from ._ratelimit import RateLimit, RateLimiter
 from ._server import CloseServer
@@ -80,6 +81,8 @@ __all__ = [
     "RateLimiter",
     "ServerState",
     "generate_leads",
+    "instant_waits",
+    "set_instant_waits",
 ]
 
 # Reprs and docs show the public path, not the private module.

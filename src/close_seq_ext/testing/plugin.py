@@ -8,6 +8,9 @@ Fixtures:
 - ``make_close_server``: the same server, session-scoped, started once.
 - ``close_server_options``: session-scoped dict of `CloseServer` keyword arguments;
   override it in a ``conftest.py`` to change leads, limits or bulk pace.
+- ``instant_waits``: the SDK's retry and poll waits are instant during the test (rate-limit
+  holds stay real; see `close_seq_ext.testing.instant_waits`). For a whole suite, request
+  it from an autouse fixture in ``conftest.py``. Needs no extra.
 
 The environment variable ``CLOSE_SERVER_PORT`` pins the port (default: a free one).
 
@@ -45,7 +48,7 @@ import pytest
 if TYPE_CHECKING:
     from ._server import CloseServer
 
-__all__ = ["close_server", "close_server_options", "make_close_server"]
+__all__ = ["close_server", "close_server_options", "instant_waits", "make_close_server"]
 
 PORT_ENV = "CLOSE_SERVER_PORT"
 
@@ -79,3 +82,12 @@ def close_server(make_close_server: CloseServer) -> Iterator[CloseServer]:
         make_close_server.check()
     finally:
         make_close_server.reset()
+
+
+@pytest.fixture
+def instant_waits() -> Iterator[None]:
+    """The SDK's retry backoff, `Retry-After` and poll waits are instant in this test."""
+    from .._waits import set_instant_waits  # the core's switch: no server extra needed
+
+    with set_instant_waits(True):
+        yield
