@@ -24,6 +24,7 @@ import httpx
 from close_sequences import Client
 
 from ._errors import CloseError
+from ._logging import log_to_stderr_from_env
 from ._ratelimit import Gate, RateLimitGate
 from ._retry import RetryPolicy
 from ._transport import AsyncCloseTransport, CloseTransport
@@ -133,7 +134,7 @@ def make_client(
         MissingCredentialsError: No key, no token and no `CLOSE_API_KEY`.
         ValueError: Both a key and a token, an empty or malformed credential, an unsafe
             base URL, a `rate_limit_url` that is not a Redis URL, or a `tz_offset` outside
-            -12..14 hours.
+            -12..14 hours, or a `CLOSE_LOG` other than `info` or `debug`.
         TypeError: A `tz_offset` that is not a number.
         ImportError: `rate_limit_url` without the `redis` extra installed.
 
@@ -141,6 +142,8 @@ def make_client(
         async with make_client("api_...") as client:
             sequence = await get_sequence.asyncio("seq_123", client=client)
     """
+    # Read here, not at import: a bad value is then an error of the call that reads it.
+    log_to_stderr_from_env()
     header = authorization_header(api_key, oauth_token)
     if base_url is None:
         base_url = os.environ.get("CLOSE_BASE_URL") or DEFAULT_BASE_URL

@@ -7,7 +7,7 @@ documents, never streams): a 2xx answer passes through; a 429, a gateway error o
 connection is retried as `_retry` decides, waiting through `anyio.sleep` (so trio works and
 the wait is cancellable) or `time.sleep`; whatever is left becomes a `CloseError`. Because the
 generated functions all send through the client's transport, every one of them raises the
-same typed errors.
+same typed errors. Each attempt, retry and rate-limit wait is logged here (`_logging`).
 
     transport = AsyncCloseTransport(httpx.AsyncHTTPTransport(), policy=RetryPolicy())
     client = httpx.AsyncClient(transport=transport, base_url="https://api.close.com")
@@ -16,7 +16,6 @@ same typed errors.
 from __future__ import annotations
 
 import contextlib
-import logging
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -30,12 +29,12 @@ from ._errors import (
     APITimeoutError,
     error_for_response,
 )
+from ._logging import log_attempt, log_hold, retry_logger
 from ._ratelimit import Gate, RateLimitGate, endpoint_group
 from ._retry import RetryPolicy, retry_after, retryable_error, retryable_status
 
 __all__ = ["AsyncCloseTransport", "CloseTransport"]
 
-logger = logging.getLogger("close_seq_ext")
 # Each 429 spends at least this much of the call's `max_retry_wait`, so a server that keeps
 # refusing with "wait 0" ends in `RateLimitError` instead of being asked forever.
 _MIN_RATE_LIMIT_CHARGE = 0.25
@@ -147,7 +146,7 @@ class _Attempts:
         if spent > self.policy.max_retry_wait:
             return None
         self.rate_limit_spent = spent
-        logger.info(
+        retry_logger.info(
             "retrying %s %s after status 429 in %.2fs (%.1fs of %.1fs waited on 429s)",
             self.request.method,
             self.request.url.path,
@@ -168,7 +167,7 @@ class _Attempts:
             return None
         self.attempt += 1
         wait = hint if hint is not None else self.policy.backoff(self.attempt)
-        logger.info(
+        retry_logger.info(
             "retrying %s %s after %s in %.2fs (retry %d of %d)",
             self.request.method,
             self.request.url.path,
@@ -213,19 +212,25 @@ class AsyncCloseTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         group = endpoint_group(request.method, request.url.path)
         attempts = _Attempts(request, self._policy)
+        attempt = 0
         while True:
             # A slot freed by the window's reset may be taken by another task: ask again.
-            while (hold := await self._gate.areserve(group)) > 0:  # noqa: ASYNC110
+            while (hold := await self._gate.areserve(group)) > 0:
+                log_hold(request, hold)
                 await anyio.sleep(hold)
+            attempt += 1
+            started = time.perf_counter()
             with _mapped_errors(request):
                 try:
                     response = await self._send(request)
                 except httpx.TransportError as exc:
+                    log_attempt(request, exc, time.perf_counter() - started, attempt)
                     delay = attempts.wait_after_error(exc)
                     if delay is None:
                         raise
                     await anyio.sleep(delay)
                     continue
+            log_attempt(request, response, time.perf_counter() - started, attempt)
             await self._gate.aobserve(group, response)
             if response.is_success:
                 return response
@@ -293,18 +298,24 @@ class CloseTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         group = endpoint_group(request.method, request.url.path)
         attempts = _Attempts(request, self._policy)
+        attempt = 0
         while True:
             while (hold := self._gate.reserve(group)) > 0:
+                log_hold(request, hold)
                 time.sleep(hold)
+            attempt += 1
+            started = time.perf_counter()
             with _mapped_errors(request):
                 try:
                     response = self._send(request)
                 except httpx.TransportError as exc:
+                    log_attempt(request, exc, time.perf_counter() - started, attempt)
                     delay = attempts.wait_after_error(exc)
                     if delay is None:
                         raise
                     time.sleep(delay)
                     continue
+            log_attempt(request, response, time.perf_counter() - started, attempt)
             self._gate.observe(group, response)
             if response.is_success:
                 return response
