@@ -7,7 +7,6 @@ those tests run a small program in a child process and read its stderr.
 
 from __future__ import annotations
 
-import base64
 import logging
 import os
 import re
@@ -22,10 +21,16 @@ from close_seq_ext import APIConnectionError, make_client
 from close_seq_ext.testing import CloseServer, Fault
 from close_sequences.api.sequences import list_sequences
 
-LIST_PATH = "/api/v1/sequence/"
+from .observe_support import (
+    LIST_PATH,
+    QUICK_RETRIES,
+    key_forms,
+    list_after_a_503,
+    list_after_a_503_sync,
+)
+
 # Attempt lines as `_logging.log_attempt` writes them.
 ATTEMPT = re.compile(r"GET /api/v1/sequence/ (\S+) in \d+\.\d{3}s \(attempt (\d+)\)")
-QUICK_RETRIES = {"backoff_initial": 0.001, "backoff_max": 0.001}
 
 
 def attempts(caplog: pytest.LogCaptureFixture) -> list[tuple[str, int]]:
@@ -36,18 +41,6 @@ def attempts(caplog: pytest.LogCaptureFixture) -> list[tuple[str, int]]:
 
 def messages(caplog: pytest.LogCaptureFixture, logger: str) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name == logger]
-
-
-def secrets(server: CloseServer) -> list[str]:
-    """The key as it may appear: itself, and inside the Basic-auth header value."""
-    return [server.api_key, base64.b64encode(f"{server.api_key}:".encode()).decode()]
-
-
-async def list_after_a_503(server: CloseServer, **params: object) -> None:
-    """List sequences with an async client, through one 503 and the retry after it."""
-    server.inject("GET", LIST_PATH, Fault.status(503))
-    async with make_client(server.api_key, base_url=server.base_url, **QUICK_RETRIES) as client:
-        await list_sequences.asyncio(client=client, **params)
 
 
 @pytest.fixture
@@ -71,11 +64,7 @@ async def test_each_attempt_is_one_debug_line_with_status_and_attempt_number(
 def test_the_sync_client_logs_each_attempt_too(
     close_server: CloseServer, debug_logs: pytest.LogCaptureFixture
 ) -> None:
-    close_server.inject("GET", LIST_PATH, Fault.status(503))
-    with make_client(
-        close_server.api_key, base_url=close_server.base_url, **QUICK_RETRIES
-    ) as client:
-        list_sequences.sync(client=client)
+    list_after_a_503_sync(close_server)
 
     assert attempts(debug_logs) == [("503", 1), ("200", 2)]
 
@@ -134,7 +123,7 @@ async def test_lines_never_carry_the_key_the_host_or_the_query(
     ours = [r.getMessage() for r in debug_logs.records if r.name.startswith("close_seq_ext")]
     assert len(ours) == 3  # two attempts and the retry
     for line in ours:
-        for secret in [*secrets(close_server), "127.0.0.1", "_limit"]:
+        for secret in [*key_forms(close_server), "127.0.0.1", "_limit"]:
             assert secret not in line
 
 
@@ -145,9 +134,10 @@ import logging
 from close_seq_ext import make_client
 from close_sequences.api.sequences import list_sequences
 
+# Three clients, each reading CLOSE_LOG: still one handler.
 clients = [make_client(backoff_initial=0.001, backoff_max=0.001) for _ in range(3)]
-with clients[0] as client:
-    list_sequences.sync(client=client)
+with clients[0], clients[1], clients[2]:
+    list_sequences.sync(client=clients[0])
 print(len(logging.getLogger().handlers), logging.getLogger().level)
 """
 
@@ -166,7 +156,7 @@ def run_program(server: CloseServer, close_log: str | None) -> subprocess.Comple
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    for secret in secrets(server):
+    for secret in key_forms(server):
         assert secret not in done.stdout + done.stderr
     return done
 
