@@ -7,6 +7,7 @@ it at once, so each call is two attempts: a 503, then a 200.
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 from close_seq_ext import make_client
@@ -14,6 +15,8 @@ from close_seq_ext.testing import CloseServer, Fault
 from close_sequences.api.sequences import list_sequences
 
 LIST_PATH = "/api/v1/sequence/"
+# An attempt's line as `_logging.log_attempt` writes it: its outcome and its number.
+ATTEMPT = re.compile(r"GET /api/v1/sequence/ (\S+) in \d+\.\d{3}s \(attempt (\d+)\)")
 QUICK_RETRIES = {"backoff_initial": 0.001, "backoff_max": 0.001}
 
 

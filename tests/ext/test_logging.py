@@ -22,15 +22,13 @@ from close_seq_ext.testing import CloseServer, Fault
 from close_sequences.api.sequences import list_sequences
 
 from .observe_support import (
+    ATTEMPT,
     LIST_PATH,
     QUICK_RETRIES,
     key_forms,
     list_after_a_503,
     list_after_a_503_sync,
 )
-
-# Attempt lines as `_logging.log_attempt` writes them.
-ATTEMPT = re.compile(r"GET /api/v1/sequence/ (\S+) in \d+\.\d{3}s \(attempt (\d+)\)")
 
 
 def attempts(caplog: pytest.LogCaptureFixture) -> list[tuple[str, int]]:
