@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from collections.abc import Mapping
 
 import httpx
@@ -49,6 +50,8 @@ ratelimit_logger = logging.getLogger("close_seq_ext.ratelimit")
 
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
 _FORMAT = "[%(asctime)s %(name)s %(levelname)s] %(message)s"
+# Clients made at once in several threads must still add one handler between them.
+_setup_lock = threading.Lock()
 
 
 def log_attempt(
@@ -110,11 +113,12 @@ def log_to_stderr(level: str) -> None:
     Example:
         >>> log_to_stderr("debug")  # doctest: +SKIP
     """
-    sdk_logger.setLevel(LEVELS[level])
-    if not any(isinstance(h, _StderrHandler) for h in sdk_logger.handlers):
-        handler = _StderrHandler()
-        handler.setFormatter(logging.Formatter(_FORMAT, datefmt="%Y-%m-%d %H:%M:%S"))
-        sdk_logger.addHandler(handler)
+    with _setup_lock:
+        sdk_logger.setLevel(LEVELS[level])
+        if not any(isinstance(h, _StderrHandler) for h in sdk_logger.handlers):
+            handler = _StderrHandler()
+            handler.setFormatter(logging.Formatter(_FORMAT, datefmt="%Y-%m-%d %H:%M:%S"))
+            sdk_logger.addHandler(handler)
 
 
 class _StderrHandler(logging.Handler):

@@ -7,6 +7,7 @@ those tests run a small program in a child process and read its stderr.
 
 from __future__ import annotations
 
+import doctest
 import logging
 import os
 import re
@@ -17,7 +18,7 @@ import textwrap
 
 import pytest
 
-from close_seq_ext import APIConnectionError, make_client
+from close_seq_ext import APIConnectionError, _logging, make_client
 from close_seq_ext.testing import CloseServer, Fault
 from close_sequences.api.sequences import list_sequences
 
@@ -201,3 +202,10 @@ def test_an_unknown_close_log_level_is_a_value_error_listing_the_levels(
     with pytest.raises(ValueError, match=r"CLOSE_LOG must be one of debug, info .*'verbose'"):
         make_client(close_server.api_key, base_url=close_server.base_url)
     assert not close_server.calls.called
+
+
+def test_the_logging_module_examples_hold() -> None:
+    result = doctest.testmod(_logging, raise_on_error=False, verbose=False)
+
+    assert result.attempted >= 1
+    assert result.failed == 0
