@@ -62,7 +62,9 @@ def log_attempt(
 ) -> None:
     """One DEBUG line for one attempt at `request`: its answer's status, or the error's type.
 
-    `attempt` counts from 1, every send of the request (retries and 429s alike).
+    `elapsed`: seconds from handing the request to the connection pool (a wait for a free
+    connection included) to the whole answer read. `attempt` counts every send of the
+    request from 1, retries after errors and after 429s alike.
     """
     if not http_logger.isEnabledFor(logging.DEBUG):
         return
