@@ -8,8 +8,9 @@ Every line goes to a child of the `close_seq_ext` logger:
 - `close_seq_ext.ratelimit`: INFO, each wait at the rate-limit gate; WARNING when the
   shared store of a fleet fails.
 
-A line never carries a credential: it names the method and the path only, never a header,
-the host or the query, and an error by its type.
+No line carries a credential: a request's line names its method and path only (never a
+header, Close's host or the query) and an error by its type; the store's lines name its
+host and port, never its password.
 
 Apps that configure logging themselves set levels and handlers on these names. The rest
 get a switch, as openai-python's `OPENAI_LOG`: `CLOSE_LOG=info` or `CLOSE_LOG=debug`, read
