@@ -71,6 +71,7 @@ from ._client import (
     make_client,
 )
 from ._errors import BulkActionFailed, BulkActionTimeout
+from ._logging import log_to_stderr, log_to_stderr_from_env
 from ._pagination import paginate
 from ._polling import wait_for_bulk_action
 from ._version import __version__
@@ -161,6 +162,7 @@ class Settings:
     max_retries: int
     oauth_token: str | None = attrs.field(default=None, repr=False)  # a secret too
     allow_insecure_http: bool = False
+    verbose: bool = False
 
 
 def _show_version(value: bool) -> None:
@@ -206,6 +208,14 @@ def _connection(
             help="Allow a plain http:// --base-url to another machine (the key travels in clear).",
         ),
     ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Show each request, retry and rate-limit wait on stderr (as CLOSE_LOG=debug).",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
@@ -222,6 +232,7 @@ def _connection(
         max_retries=max_retries,
         oauth_token=oauth_token,
         allow_insecure_http=allow_insecure_http,
+        verbose=verbose,
     )
 
 
@@ -243,6 +254,7 @@ def _run(ctx: typer.Context, call: Callable[[Client], Awaitable[T]]) -> T:
             names=_OPTION_NAMES,
         )
         authorization_header(api_key, oauth_token, names=_OPTION_NAMES)
+        log_to_stderr_from_env()  # make_client reads CLOSE_LOG too: a bad one is usage here
     except ValueError as exc:  # the message names the setting, never a credential's value
         raise typer.BadParameter(str(exc)) from None
     client = make_client(
@@ -253,6 +265,8 @@ def _run(ctx: typer.Context, call: Callable[[Client], Awaitable[T]]) -> T:
         max_retries=settings.max_retries,
         allow_insecure_http=settings.allow_insecure_http,
     )
+    if settings.verbose:  # after make_client, which applies CLOSE_LOG: the flag wins
+        log_to_stderr("debug")
 
     async def session() -> T:
         async with client:

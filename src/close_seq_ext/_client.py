@@ -23,6 +23,7 @@ import httpx
 
 from ._close_client import CloseClient, checked_max_retries, checked_timeout
 from ._errors import CloseError
+from ._logging import log_to_stderr_from_env
 from ._ratelimit import Gate, RateLimitGate
 from ._retry import RetryPolicy
 from ._transport import AsyncCloseTransport, CloseTransport
@@ -136,7 +137,8 @@ def make_client(
             `CLOSE_OAUTH_TOKEN`.
         ValueError: Both a key and a token, an empty or malformed credential, an unsafe
             base URL, a `rate_limit_url` that is not a Redis URL, a `tz_offset` outside
-            -12..14 hours, a `timeout` not above 0 or a negative `max_retries`.
+            -12..14 hours, a `timeout` not above 0, a negative `max_retries`, or a
+            `CLOSE_LOG` other than `info` or `debug`.
         TypeError: A `tz_offset`, `timeout` or `max_retries` of the wrong type.
         ImportError: `rate_limit_url` without the `redis` extra installed.
 
@@ -144,6 +146,8 @@ def make_client(
         async with make_client("api_...") as client:
             sequence = await get_sequence.asyncio("seq_123", client=client)
     """
+    # Read here, not at import: a bad value is then an error of the call that reads it.
+    log_to_stderr_from_env()
     header = authorization_header(api_key, oauth_token)
     if base_url is None:
         base_url = os.environ.get("CLOSE_BASE_URL") or DEFAULT_BASE_URL

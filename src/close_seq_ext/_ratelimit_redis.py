@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import logging
 import string
 import threading
 import time
@@ -40,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import httpx
 
+from ._logging import ratelimit_logger
 from ._ratelimit import SAME_WINDOW, UNKNOWN_RESET_WAIT, RateLimitGate, rate_limit_fields
 
 if TYPE_CHECKING:
@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 
 __all__ = ["RedisGate", "load_redis", "store_namespace"]
 
-logger = logging.getLogger("close_seq_ext")
 
 # Tens of milliseconds: a healthy store on the same network answers in well under one; a
 # round trip that takes longer is abandoned rather than allowed to delay the call.
@@ -321,7 +320,7 @@ class RedisGate:
             was_up = self._down_until is None
             self._down_until = now + _RETRY_STORE
         if was_up:
-            logger.warning(
+            ratelimit_logger.warning(
                 "rate-limit store at %s failed (%s); using the in-process rate-limit gate "
                 "until it answers again",
                 _where(self._redis),
@@ -333,4 +332,4 @@ class RedisGate:
             was_down = self._down_until is not None
             self._down_until = self._slow_since = None
         if was_down:
-            logger.info("rate-limit store at %s answers again", _where(self._redis))
+            ratelimit_logger.info("rate-limit store at %s answers again", _where(self._redis))

@@ -12,6 +12,7 @@ The two transports share one retry logic, `_exchange`: a generator of steps (res
 observe, wait, ...) that each transport carries out with its own I/O (`_steps`), the async
 one through anyio (so trio works and every wait is cancellable), the sync one in its
 thread. Every wait goes through `_waits`, where tests can make the retry waits instant.
+Each attempt, retry and rate-limit wait is logged here (`_logging`).
 
     transport = AsyncCloseTransport(httpx.AsyncHTTPTransport(), policy=RetryPolicy())
     client = httpx.AsyncClient(transport=transport, base_url="https://api.close.com")
@@ -20,7 +21,7 @@ thread. Every wait goes through `_waits`, where tests can make the retry waits i
 from __future__ import annotations
 
 import contextlib
-import logging
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,13 +35,13 @@ from ._errors import (
     APITimeoutError,
     error_for_response,
 )
+from ._logging import log_attempt, log_hold, retry_logger
 from ._ratelimit import Gate, RateLimitGate, endpoint_group
 from ._retry import RetryPolicy, retry_after, retryable_error, retryable_status
 from ._steps import Steps, arun, run
 
 __all__ = ["AsyncCloseTransport", "CloseTransport"]
 
-logger = logging.getLogger("close_seq_ext")
 # Each 429 spends at least this much of the call's `max_retry_wait`, so a server that keeps
 # refusing with "wait 0" ends in `RateLimitError` instead of being asked forever.
 _MIN_RATE_LIMIT_CHARGE = 0.25
@@ -152,7 +153,7 @@ class _Attempts:
         if spent > self.policy.max_retry_wait:
             return None
         self.rate_limit_spent = spent
-        logger.info(
+        retry_logger.info(
             "retrying %s %s after status 429 in %.2fs (%.1fs of %.1fs waited on 429s)",
             self.request.method,
             self.request.url.path,
@@ -173,7 +174,7 @@ class _Attempts:
             return None
         self.attempt += 1
         wait = hint if hint is not None else self.policy.backoff(self.attempt)
-        logger.info(
+        retry_logger.info(
             "retrying %s %s after %s in %.2fs (retry %d of %d)",
             self.request.method,
             self.request.url.path,
@@ -202,12 +203,18 @@ def _exchange(request: httpx.Request, policy: RetryPolicy) -> Steps[CloseRespons
     """One request's way to a 2xx answer or a `CloseError`: the one retry logic of both
     transports, as steps (`_steps`) that each carries out with its own I/O."""
     attempts = _Attempts(request, policy)
+    attempt = 0
     while True:
         # A slot freed by the window's reset may be taken by another task: ask again.
         while (hold := (yield _RESERVE, None)) > 0:
+            log_hold(request, hold)
             yield _HOLD, hold
+        attempt += 1
+        # Only the log line reads this clock; no decision depends on it.
+        started = time.perf_counter()
         # Each attempt's outcome arrives here, once: the place for per-attempt bookkeeping.
         outcome = yield _SEND, None
+        log_attempt(request, outcome, time.perf_counter() - started, attempt)
         if isinstance(outcome, httpx.RequestError):
             delay = (
                 attempts.wait_after_error(outcome)

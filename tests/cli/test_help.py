@@ -52,7 +52,16 @@ def test_help_prints_every_exit_code_with_its_meaning(close_seq: Run) -> None:
     ]
 
 
-FLAGS = {"--json", "--wait", "--yes", "--finished", "--help", "--version", "--allow-insecure-http"}
+FLAGS = {
+    "--json",
+    "--wait",
+    "--yes",
+    "--finished",
+    "--help",
+    "--version",
+    "--allow-insecure-http",
+    "--verbose",
+}
 # One option's first line in the Options section: "  -h, --help   Show ...".
 OPTION_LINE = re.compile(r"^  (?:-\w, )?(--[\w-]+)(?: (<[^>]+>))?(?:\s|$)", re.MULTILINE)
 

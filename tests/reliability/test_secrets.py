@@ -206,6 +206,7 @@ async def test_no_error_path_shows_the_credential_in_text_repr_traceback_or_logs
         "ValueError",  # the refused path id
     }
     assert any("retrying GET" in text for text in texts)  # the retry log lines were scanned
+    assert any(record.name == "close_seq_ext.http" for record in caplog.records)  # attempts too
     assert any(record.name.startswith("httpcore") for record in caplog.records)
     for text in texts:
         for secret in secrets:
