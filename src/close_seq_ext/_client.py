@@ -15,6 +15,7 @@ import ipaddress
 import math
 import os
 import platform
+import weakref
 from collections.abc import Generator
 from typing import Any
 
@@ -25,6 +26,7 @@ from close_sequences import Client
 
 from ._errors import CloseError
 from ._ratelimit import Gate, RateLimitGate
+from ._ratelimit_redis import RedisGate, store_namespace
 from ._retry import RetryPolicy
 from ._transport import AsyncCloseTransport, CloseTransport
 from ._version import __version__
@@ -34,8 +36,10 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_LIMITS",
     "DEFAULT_TIMEOUT",
+    "Account",
     "MissingCredentialsError",
     "SettingNames",
+    "account_of",
     "authorization_header",
     "check_base_url",
     "make_client",
@@ -59,6 +63,36 @@ USER_AGENT = (
 _LOOPBACK_NAMES = frozenset({"localhost"})
 # Options that configure the sending transport; httpx ignores them on a client given one.
 _TRANSPORT_OPTIONS = ("verify", "cert", "http1", "http2", "proxy", "trust_env", "limits")
+
+
+@attrs.frozen
+class Account:
+    """The Close account behind a client, as helpers that coordinate its calls see it.
+
+    Attributes:
+        namespace: Tells this account (Close host and credential) from others: a hash,
+            never the credential itself (see `store_namespace`).
+        store: The fleet's shared store (`rate_limit_url`), or None without one.
+    """
+
+    namespace: str
+    store: RedisGate | None = None
+
+
+# The account behind each httpx client `make_client` built. Weak: a dropped client leaves.
+_ACCOUNTS: weakref.WeakKeyDictionary[httpx.Client, Account] = weakref.WeakKeyDictionary()
+
+
+def account_of(client: Client) -> Account:
+    """The account of a client from `make_client` (its store included); for a client built
+    by hand, one that stands for that client alone and has no store.
+
+    >>> account_of(make_client("api_1")).store is None
+    True
+    """
+    sync_client = client.get_httpx_client()
+    account = _ACCOUNTS.get(sync_client)
+    return account if account is not None else Account(f"client-{id(sync_client)}")
 
 
 class MissingCredentialsError(CloseError, ValueError):
@@ -170,7 +204,8 @@ def make_client(
         **options,
     }
     # Shared, so sync and async calls slow down together.
-    gate = _gate(rate_limit_url, namespace=(base_url, header))
+    namespace = store_namespace(base_url, header)
+    gate = _gate(rate_limit_url, namespace=namespace)
     async_inner = inner if isinstance(inner, httpx.AsyncBaseTransport) else None
     sync_inner = inner if isinstance(inner, httpx.BaseTransport) else None
     async_transport = AsyncCloseTransport(
@@ -182,18 +217,18 @@ def make_client(
     client = Client(base_url=base_url, headers=headers, timeout=timeout)
     client.set_async_httpx_client(httpx.AsyncClient(transport=async_transport, **settings))
     client.set_httpx_client(httpx.Client(transport=sync_transport, **settings))
+    store = gate if isinstance(gate, RedisGate) else None
+    _ACCOUNTS[client.get_httpx_client()] = Account(namespace, store)
     return client
 
 
-def _gate(url: str | None, *, namespace: tuple[str, str]) -> Gate:
+def _gate(url: str | None, *, namespace: str) -> Gate:
     if url is None:
         url = os.environ.get("CLOSE_RATE_LIMIT_URL") or None
     if url is None:
         return RateLimitGate()
-    # Imported here: the redis extra is optional, and a client without a store never needs it.
-    from ._ratelimit_redis import RedisGate, store_namespace
-
-    return RedisGate(url, namespace=store_namespace(*namespace), fallback=RateLimitGate())
+    # RedisGate imports redis (an optional extra) only now, when a store is asked for.
+    return RedisGate(url, namespace=namespace, fallback=RateLimitGate())
 
 
 def _tz_offset_header(tz_offset: float | None) -> str:
