@@ -9,6 +9,7 @@ async with make_client() as client:  # reads CLOSE_API_KEY
 
 from . import squery
 from ._client import MissingCredentialsError, make_client
+from ._enroll import ensure_subscribed
 from ._errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -46,6 +47,7 @@ __all__ = [
     "ServerError",
     "ValidationError",
     "__version__",
+    "ensure_subscribed",
     "iter_pages",
     "make_client",
     "paginate",

@@ -1,0 +1,198 @@
+"""One holder per key: among the tasks and threads of a process, and across a fleet.
+
+`ensure_subscribed` holds a key (the account, the sequence, the contact) while it looks a
+subscription up and creates it, so that concurrent callers make one POST. In a process,
+per-key locks do it: anyio locks for tasks (one set per event loop, so asyncio and trio,
+or two loops in two threads, never share a lock bound to another loop), `threading` locks
+for threads. Locks exist only while someone holds or waits for them. Tasks and threads
+of one process that enroll the same contact at once are kept apart only by the store.
+
+Across processes and machines, the fleet's store (`make_client(rate_limit_url=...)`) holds
+redis-py's own `Lock` on the key, taken after the in-process lock (so one task per process
+asks the store). It expires `FLEET_LOCK_TTL` seconds after it is taken, so a worker that
+dies holding it blocks the others that long at most. A caller that cannot take it within
+`FLEET_LOCK_WAIT` seconds gets `TimeoutError` rather than go on unprotected. When the store
+fails (refused, unreachable, timing out), the caller goes on under the in-process lock
+alone, and one WARNING says so until the store answers again: a fleet then behaves as a
+fleet without a store (see `ensure_subscribed`).
+
+    async with hold_async(account, "enroll:seq_1:cont_1"):
+        ...
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import threading
+import time
+import weakref
+from collections.abc import AsyncIterator, Callable, Hashable, Iterator
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+import anyio
+import anyio.lowlevel
+import attrs
+
+from ._client import Account
+from ._ratelimit_redis import RedisGate, load_redis
+
+if TYPE_CHECKING:
+    import redis.lock
+
+__all__ = ["FLEET_LOCK_TTL", "FLEET_LOCK_WAIT", "hold_async", "hold_sync", "live_locks"]
+
+logger = logging.getLogger("close_seq_ext")
+
+# Long enough for a lookup and a create that waits out Close's read timeout (30 s by
+# default); short enough that a crashed worker does not hold a contact up for long.
+FLEET_LOCK_TTL = 60.0
+# How long a caller waits for another worker's hold on the same key before giving up.
+FLEET_LOCK_WAIT = 60.0
+# How often a waiter asks the store again.
+_POLL = 0.02
+
+L = TypeVar("L")
+
+
+class _Registry(Generic[L]):
+    """Locks made on demand per key, dropped when nobody holds or waits for them."""
+
+    def __init__(self, factory: Callable[[], L]) -> None:
+        self._factory = factory
+        self._locks: dict[Hashable, tuple[L, int]] = {}
+        self._guard = threading.Lock()
+
+    @contextlib.contextmanager
+    def entry(self, key: Hashable) -> Iterator[L]:
+        with self._guard:
+            lock, users = self._locks.get(key) or (self._factory(), 0)
+            self._locks[key] = (lock, users + 1)
+        try:
+            yield lock
+        finally:
+            with self._guard:
+                lock, users = self._locks[key]
+                if users == 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        with self._guard:
+            return len(self._locks)
+
+
+_TASK_LOCKS: _Registry[anyio.Lock] = _Registry(anyio.Lock)
+_THREAD_LOCKS: _Registry[threading.Lock] = _Registry(threading.Lock)
+
+
+class _StoreHealth:
+    """Logs a store's failures once per outage, not once per call."""
+
+    def __init__(self) -> None:
+        self._down: weakref.WeakSet[RedisGate] = weakref.WeakSet()
+        self._guard = threading.Lock()
+
+    def failed(self, store: RedisGate, exc: Exception) -> None:
+        with self._guard:
+            was_up = store not in self._down
+            self._down.add(store)
+        if was_up:
+            logger.warning(
+                "lock store at %s failed (%s); enrolling under the in-process lock only, "
+                "so another process may enroll the same contact at the same moment",
+                store.where(),
+                type(exc).__name__,
+            )
+
+    def answered(self, store: RedisGate) -> None:
+        with self._guard:
+            self._down.discard(store)
+
+
+_HEALTH = _StoreHealth()
+
+
+@attrs.define
+class _FleetLock:
+    """The decisions about one fleet lock, shared by the sync and async ways of taking it."""
+
+    store: RedisGate
+    lock: redis.lock.Lock
+    deadline: float
+
+    @classmethod
+    def of(cls, account: Account, name: str) -> _FleetLock | None:
+        if account.store is None:
+            return None
+        lock = account.store.lock(name, timeout=FLEET_LOCK_TTL)
+        return cls(account.store, lock, time.monotonic() + FLEET_LOCK_WAIT)
+
+    def try_acquire(self) -> bool | None:
+        """True: taken; False: held by another, ask again; None: the store failed."""
+        try:
+            taken = bool(self.lock.acquire(blocking=False))
+        except (load_redis().RedisError, OSError) as exc:
+            _HEALTH.failed(self.store, exc)
+            return None
+        _HEALTH.answered(self.store)
+        if not taken and time.monotonic() >= self.deadline:
+            raise TimeoutError(
+                f"another worker held the enrollment lock for over {FLEET_LOCK_WAIT:g} s"
+            )
+        return taken
+
+    def release(self) -> None:
+        try:
+            self.lock.release()
+        except load_redis().exceptions.LockNotOwnedError:
+            # It expired and may be someone else's now: nothing of ours to free.
+            logger.warning("an enrollment lock was held past its %g s expiry", FLEET_LOCK_TTL)
+        except (load_redis().RedisError, OSError):
+            pass  # it expires by itself
+
+
+@contextlib.asynccontextmanager
+async def hold_async(account: Account, name: str) -> AsyncIterator[None]:
+    """Hold `name` for `account` among this loop's tasks and, with a store, the fleet."""
+    key = (anyio.lowlevel.current_token(), account.namespace, name)
+    with _TASK_LOCKS.entry(key) as lock:
+        async with lock:
+            fleet = _FleetLock.of(account, name)
+            taken = None
+            if fleet is not None:
+                # The store's client is sync: each round trip runs in a worker thread, and
+                # the waits between them are cancellable sleeps (ASYNC110: the lock is held
+                # by another process, there is no event to wait on).
+                take = functools.partial(anyio.to_thread.run_sync, fleet.try_acquire)
+                while (taken := await take()) is False:  # noqa: ASYNC110
+                    await anyio.sleep(_POLL)
+            try:
+                yield
+            finally:
+                if fleet is not None and taken:
+                    with anyio.CancelScope(shield=True):
+                        await anyio.to_thread.run_sync(fleet.release)
+
+
+@contextlib.contextmanager
+def hold_sync(account: Account, name: str) -> Iterator[None]:
+    """`hold_async` for threads."""
+    with _THREAD_LOCKS.entry((account.namespace, name)) as lock, lock:
+        fleet = _FleetLock.of(account, name)
+        taken = None
+        if fleet is not None:
+            while (taken := fleet.try_acquire()) is False:
+                time.sleep(_POLL)
+        try:
+            yield
+        finally:
+            if fleet is not None and taken:
+                fleet.release()
+
+
+def live_locks() -> int:
+    """How many in-process locks exist now: none once every holder is done."""
+    return len(_TASK_LOCKS) + len(_THREAD_LOCKS)
