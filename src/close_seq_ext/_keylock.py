@@ -23,7 +23,6 @@ fleet without a store (see `ensure_subscribed`).
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import threading
 import time
@@ -162,13 +161,15 @@ async def hold_async(account: Account, name: str) -> AsyncIterator[None]:
         async with lock:
             fleet = _FleetLock.of(account, name)
             taken = None
-            if fleet is not None:
-                # The store's client is sync: each round trip runs in a worker thread, and
-                # the waits between them are cancellable sleeps (ASYNC110: the lock is held
-                # by another process, there is no event to wait on).
-                take = functools.partial(anyio.to_thread.run_sync, fleet.try_acquire)
-                while (taken := await take()) is False:  # noqa: ASYNC110
-                    await anyio.sleep(_POLL)
+            while fleet is not None:
+                # The store's client is sync: each round trip runs in a worker thread,
+                # shielded so that a cancel cannot lose a lock just taken (the trip is
+                # bounded by the store's timeout); the waits between trips are cancellable.
+                with anyio.CancelScope(shield=True):
+                    taken = await anyio.to_thread.run_sync(fleet.try_acquire)
+                if taken is not False:
+                    break
+                await anyio.sleep(_POLL)
             try:
                 yield
             finally:

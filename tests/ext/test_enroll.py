@@ -270,3 +270,16 @@ async def test_the_store_lock_is_named_without_the_credential(
     assert name.startswith("close-seq:lock:")
     assert name.endswith(":enroll:seq_1:cont_1")
     assert close_server.api_key not in name
+
+
+async def test_a_call_cancelled_while_its_post_is_held_leaves_no_lock_behind(
+    client: Client, body: SequenceSubscriptionCreate, close_server: CloseServer
+) -> None:
+    hold = close_server.inject("POST", SUBSCRIPTIONS, Fault.delay(30.0))  # ended by reset
+    async with anyio.create_task_group() as group:
+        group.start_soon(ensure_subscribed, client, body)
+        await wait_until(lambda: hold.hits == 1, "the create to be held at the server")
+        group.cancel_scope.cancel()
+    assert live_locks() == 0
+    sub = await ensure_subscribed(client, body)  # the key is free again
+    assert held(close_server, body) == [sub.id]
