@@ -91,10 +91,11 @@ def test_drop_after_processing_has_acted(close_server, api):
 
 def test_a_delay_after_processing_has_acted_before_the_client_gives_up(close_server, api):
     # The answer is held far longer than the client waits, even on a loaded machine.
-    close_server.inject("POST", SEQUENCES, Fault.delay(5.0, after_processing=True))
+    close_server.inject("POST", SEQUENCES, Fault.delay(1.5, after_processing=True))
     with pytest.raises(httpx.ReadTimeout):
         api.post(SEQUENCES, json=sequence_body(), timeout=0.2)
     assert len(close_server.state.sequences) == 1
+    wait_until_sync(lambda: close_server.in_flight == 0, "the held answer to be sent")
 
 
 def test_a_delay_after_processing_then_answers_normally(close_server, api):
