@@ -273,17 +273,20 @@ async def test_the_store_lock_is_named_without_the_credential(
     assert close_server.api_key not in name
 
 
-async def test_a_call_cancelled_while_its_post_is_held_leaves_no_lock_behind(
+async def test_a_call_cancelled_while_its_answer_is_held_leaves_no_lock_behind(
     client: Client, body: SequenceSubscriptionCreate, close_server: CloseServer
 ) -> None:
-    hold = close_server.inject("POST", SUBSCRIPTIONS, Fault.delay(1.5))
+    # Cancelled once the server applied the create and holds its answer (the request is
+    # fully sent then: nothing of it is left half-written).
+    close_server.inject("POST", SUBSCRIPTIONS, Fault.delay(1.5, after_processing=True))
     async with anyio.create_task_group() as group:
         group.start_soon(ensure_subscribed, client, body)
-        await wait_until(lambda: hold.hits == 1, "the create to be held at the server")
+        await wait_until(lambda: posts(close_server) == 1, "the create to be applied")
         group.cancel_scope.cancel()
     assert live_locks() == 0
     sub = await ensure_subscribed(client, body)  # the key is free again
     assert held(close_server, body) == [sub.id]
+    assert posts(close_server) == 1
     await held_answers_sent(close_server)
 
 
