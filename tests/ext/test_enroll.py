@@ -14,11 +14,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 
-from close_seq_ext import ensure_subscribed, make_client
+from close_seq_ext import APIConnectionError, APITimeoutError, ensure_subscribed, make_client
 from close_seq_ext._client import account_of
-from close_seq_ext._enroll import ensure_subscribed_sync
+from close_seq_ext._enroll import ensure_subscribed_sync, may_have_acted
 from close_seq_ext._keylock import live_locks
 from close_seq_ext.testing import CloseServer, Fault
 from close_sequences import Client
@@ -125,6 +126,24 @@ async def test_a_miss_after_an_unknown_outcome_is_looked_up_again_before_resendi
     # Before the first create, twice after the drop, none after the 201.
     assert len(lookups) == 3
     assert len(held(close_server, body)) == 1
+
+
+async def test_a_gateway_error_on_the_post_is_looked_up_then_sent_again(
+    enroll: Enroll, body: SequenceSubscriptionCreate, close_server: CloseServer
+) -> None:
+    close_server.inject("POST", SUBSCRIPTIONS, Fault.status(502, body="html"))
+    sub = await enroll(body, recheck_after=0)
+    assert held(close_server, body) == [sub.id]
+    assert posts(close_server) == 2
+
+
+async def test_a_created_subscription_whose_answer_is_malformed_is_found_not_sent_again(
+    enroll: Enroll, body: SequenceSubscriptionCreate, close_server: CloseServer
+) -> None:
+    close_server.inject("POST", SUBSCRIPTIONS, Fault.malformed())
+    sub = await enroll(body)
+    assert held(close_server, body) == [sub.id]
+    assert posts(close_server) == 1
 
 
 async def test_a_read_timeout_after_close_acted_is_found_not_sent_again(
@@ -294,3 +313,28 @@ async def held_answers_sent(server: CloseServer) -> None:
     """Wait for the server to be done with a request it held, so that no later test (some
     count `server.in_flight`) finds it still open."""
     await wait_until(lambda: server.in_flight == 0, "the held request to end")
+
+
+def _failed_post(cause: Exception) -> Exception:
+    request = httpx.Request("POST", "https://api.close.com" + SUBSCRIPTIONS)
+    error = (APITimeoutError if isinstance(cause, httpx.TimeoutException) else APIConnectionError)(
+        "failed", request=request
+    )
+    error.__cause__ = cause
+    return error
+
+
+@pytest.mark.parametrize(
+    ("cause", "ambiguous"),
+    [
+        (httpx.ConnectError("refused"), False),
+        (httpx.ConnectTimeout("slow to connect"), False),
+        (httpx.PoolTimeout("no free connection"), False),
+        (httpx.ReadTimeout("slow answer"), True),
+        (httpx.RemoteProtocolError("server disconnected"), True),
+        (httpx.ReadError("reset"), True),
+        (httpx.WriteError("broken pipe"), True),
+    ],
+)
+def test_a_post_that_failed_after_it_left_may_have_acted(cause: Exception, ambiguous: bool) -> None:
+    assert may_have_acted(_failed_post(cause)) is ambiguous
