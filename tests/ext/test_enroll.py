@@ -17,7 +17,14 @@ import anyio
 import httpx
 import pytest
 
-from close_seq_ext import APIConnectionError, APITimeoutError, ensure_subscribed, make_client
+from close_seq_ext import (
+    APIConnectionError,
+    APITimeoutError,
+    NotFoundError,
+    _keylock,
+    ensure_subscribed,
+    make_client,
+)
 from close_seq_ext._client import account_of
 from close_seq_ext._enroll import ensure_subscribed_sync, may_have_acted
 from close_seq_ext._keylock import live_locks
@@ -224,8 +231,6 @@ async def test_statuses_names_which_ones_count(
 async def test_a_refusal_is_raised_and_not_sent_again(
     enroll: Enroll, body: SequenceSubscriptionCreate, close_server: CloseServer
 ) -> None:
-    from close_seq_ext import NotFoundError
-
     unknown = enrollment(body.sequence_id, "cont_unknown")
     with pytest.raises(NotFoundError):
         await enroll(unknown)
@@ -278,6 +283,25 @@ async def test_with_a_store_that_is_down_it_enrolls_under_the_in_process_lock(
             sub = await driver(client, kind)(body)
     assert held(close_server, body) == [sub.id]
     assert any("lock store" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_contact_locked_by_another_worker_past_the_wait_is_a_timeout_error(
+    kind: str,
+    close_server: CloseServer,
+    redis_server: RedisServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_keylock, "FLEET_LOCK_WAIT", 0.2)
+    body = enrollment(new_sequence_id(close_server), contact_ids(close_server)[0])
+    async for client in _client(close_server, rate_limit_url=redis_server.url):
+        store = account_of(client).store
+        assert store is not None
+        other_worker = store.lock(f"enroll:{body.sequence_id}:{body.contact_id}", timeout=60)
+        assert other_worker.acquire(blocking=False)
+        with pytest.raises(TimeoutError, match="another worker held the enrollment lock"):
+            await driver(client, kind)(body)
+        other_worker.release()
+    assert close_server.calls.calls == []
 
 
 async def test_the_store_lock_is_named_without_the_credential(
