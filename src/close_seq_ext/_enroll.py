@@ -267,9 +267,11 @@ async def ensure_subscribed(
         ))
     """
     enrollment = _Enrollment.of(body, statuses, recheck_after)
-    async with hold_async(account_of(client), enrollment.key):
+    async with hold_async(account_of(client), enrollment.key) as hold:
         steps = _Steps(enrollment.plan())
         while steps.next is not None:
+            if isinstance(steps.next, _Create):
+                await hold.arenew()
             try:
                 outcome: _Outcome = await _run_async(client, steps.next)
             except (CloseError, httpx.TransportError) as exc:
@@ -288,9 +290,11 @@ def ensure_subscribed_sync(
     """`ensure_subscribed` for sync code: the same steps, the same arguments; threads of one
     process calling it for one contact make one POST."""
     enrollment = _Enrollment.of(body, statuses, recheck_after)
-    with hold_sync(account_of(client), enrollment.key):
+    with hold_sync(account_of(client), enrollment.key) as hold:
         steps = _Steps(enrollment.plan())
         while steps.next is not None:
+            if isinstance(steps.next, _Create):
+                hold.renew()
             try:
                 outcome: _Outcome = _run_sync(client, steps.next)
             except (CloseError, httpx.TransportError) as exc:

@@ -9,14 +9,16 @@ of one process that enroll the same contact at once are kept apart only by the s
 
 Across processes and machines, the fleet's store (`make_client(rate_limit_url=...)`) holds
 redis-py's own `Lock` on the key, taken after the in-process lock (so one task per process
-asks the store). It expires `FLEET_LOCK_TTL` seconds after it is taken, so a worker that
-dies holding it blocks the others that long at most. A caller that cannot take it within
+asks the store). It expires `FLEET_LOCK_TTL` seconds after it is taken or last renewed
+(`Hold.renew()`, before each create), so a worker that dies holding it blocks the others
+that long at most. A caller that cannot take it within
 `FLEET_LOCK_WAIT` seconds gets `TimeoutError` rather than go on unprotected. When the store
 fails (refused, unreachable, timing out), the caller goes on under the in-process lock
 alone, and one WARNING says so until the store answers again: a fleet then behaves as a
 fleet without a store (see `ensure_subscribed`).
 
-    async with hold_async(account, "enroll:seq_1:cont_1"):
+    async with hold_async(account, "enroll:seq_1:cont_1") as hold:
+        await hold.arenew()  # before a slow step
         ...
 """
 
@@ -40,7 +42,7 @@ from ._ratelimit_redis import RedisGate, load_redis
 if TYPE_CHECKING:
     import redis.lock
 
-__all__ = ["FLEET_LOCK_TTL", "FLEET_LOCK_WAIT", "hold_async", "hold_sync", "live_locks"]
+__all__ = ["FLEET_LOCK_TTL", "FLEET_LOCK_WAIT", "Hold", "hold_async", "hold_sync", "live_locks"]
 
 logger = logging.getLogger("close_seq_ext")
 
@@ -121,6 +123,7 @@ class _FleetLock:
     store: RedisGate
     lock: redis.lock.Lock
     deadline: float
+    held: bool = False
 
     @classmethod
     def of(cls, account: Account, name: str) -> _FleetLock | None:
@@ -129,69 +132,107 @@ class _FleetLock:
         lock = account.store.lock(name, timeout=FLEET_LOCK_TTL)
         return cls(account.store, lock, time.monotonic() + FLEET_LOCK_WAIT)
 
-    def try_acquire(self) -> bool | None:
-        """True: taken; False: held by another, ask again; None: the store failed."""
+    def try_acquire(self) -> bool:
+        """Whether to stop asking: taken, or the store failed (go on without it)."""
         try:
-            taken = bool(self.lock.acquire(blocking=False))
+            self.held = bool(self.lock.acquire(blocking=False))
         except (load_redis().RedisError, OSError) as exc:
             _HEALTH.failed(self.store, exc)
-            return None
+            return True
         _HEALTH.answered(self.store)
-        if not taken and time.monotonic() >= self.deadline:
+        if not self.held and time.monotonic() >= self.deadline:
             raise TimeoutError(
                 f"another worker held the enrollment lock for over {FLEET_LOCK_WAIT:g} s"
             )
-        return taken
+        return self.held
+
+    def renew(self) -> None:
+        """Restart the expiry, so that a slow step does not outlive the lock."""
+        try:
+            self.lock.reacquire()
+        except load_redis().exceptions.LockNotOwnedError:
+            self._expired()
+        except (load_redis().RedisError, OSError) as exc:
+            _HEALTH.failed(self.store, exc)
 
     def release(self) -> None:
         try:
             self.lock.release()
         except load_redis().exceptions.LockNotOwnedError:
-            # It expired and may be someone else's now: nothing of ours to free.
-            logger.warning("an enrollment lock was held past its %g s expiry", FLEET_LOCK_TTL)
+            self._expired()
         except (load_redis().RedisError, OSError):
             pass  # it expires by itself
 
+    def _expired(self) -> None:
+        # It expired and may be someone else's now: nothing of ours to renew or free.
+        self.held = False
+        logger.warning("an enrollment lock was held past its %g s expiry", FLEET_LOCK_TTL)
+
+
+class Hold:
+    """A key held by `hold_async` or `hold_sync`.
+
+    `renew()` restarts the store lock's expiry before a step that may be slow (a create);
+    without a store, or once it is lost, it does nothing.
+    """
+
+    def __init__(self, fleet: _FleetLock | None) -> None:
+        self._fleet = fleet if fleet is not None and fleet.held else None
+
+    def renew(self) -> None:
+        if self._fleet is not None and self._fleet.held:
+            self._fleet.renew()
+
+    async def arenew(self) -> None:
+        if self._fleet is not None and self._fleet.held:
+            with anyio.CancelScope(shield=True):  # one short round trip; see hold_async
+                await anyio.to_thread.run_sync(self._fleet.renew)
+
+    def release(self) -> None:
+        if self._fleet is not None and self._fleet.held:
+            self._fleet.release()
+
+    async def arelease(self) -> None:
+        if self._fleet is not None and self._fleet.held:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(self._fleet.release)
+
 
 @contextlib.asynccontextmanager
-async def hold_async(account: Account, name: str) -> AsyncIterator[None]:
+async def hold_async(account: Account, name: str) -> AsyncIterator[Hold]:
     """Hold `name` for `account` among this loop's tasks and, with a store, the fleet."""
     key = (anyio.lowlevel.current_token(), account.namespace, name)
     with _TASK_LOCKS.entry(key) as lock:
         async with lock:
             fleet = _FleetLock.of(account, name)
-            taken = None
             while fleet is not None:
                 # The store's client is sync: each round trip runs in a worker thread,
                 # shielded so that a cancel cannot lose a lock just taken (the trip is
                 # bounded by the store's timeout); the waits between trips are cancellable.
                 with anyio.CancelScope(shield=True):
-                    taken = await anyio.to_thread.run_sync(fleet.try_acquire)
-                if taken is not False:
+                    done = await anyio.to_thread.run_sync(fleet.try_acquire)
+                if done:
                     break
                 await anyio.sleep(_POLL)
+            hold = Hold(fleet)
             try:
-                yield
+                yield hold
             finally:
-                if fleet is not None and taken:
-                    with anyio.CancelScope(shield=True):
-                        await anyio.to_thread.run_sync(fleet.release)
+                await hold.arelease()
 
 
 @contextlib.contextmanager
-def hold_sync(account: Account, name: str) -> Iterator[None]:
+def hold_sync(account: Account, name: str) -> Iterator[Hold]:
     """`hold_async` for threads."""
     with _THREAD_LOCKS.entry((account.namespace, name)) as lock, lock:
         fleet = _FleetLock.of(account, name)
-        taken = None
-        if fleet is not None:
-            while (taken := fleet.try_acquire()) is False:
-                time.sleep(_POLL)
+        while fleet is not None and not fleet.try_acquire():
+            time.sleep(_POLL)
+        hold = Hold(fleet)
         try:
-            yield
+            yield hold
         finally:
-            if fleet is not None and taken:
-                fleet.release()
+            hold.release()
 
 
 def live_locks() -> int:

@@ -304,6 +304,29 @@ async def test_a_contact_locked_by_another_worker_past_the_wait_is_a_timeout_err
     assert close_server.calls.calls == []
 
 
+async def test_the_store_lock_is_renewed_before_each_create(
+    kind: str,
+    close_server: CloseServer,
+    redis_server: RedisServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    renewed: list[int] = []
+    renew = _keylock._FleetLock.renew
+
+    def counted(fleet: _keylock._FleetLock) -> None:
+        renewed.append(posts(close_server))  # the creates sent so far
+        renew(fleet)
+
+    monkeypatch.setattr(_keylock._FleetLock, "renew", counted)
+    body = enrollment(new_sequence_id(close_server), contact_ids(close_server)[0])
+    close_server.inject("POST", SUBSCRIPTIONS, Fault.drop())
+    async for client in _client(close_server, rate_limit_url=redis_server.url):
+        await driver(client, kind)(body, recheck_after=0)
+    assert renewed == [0, 1]
+    assert posts(close_server) == 2
+    assert redis_server.client().keys("close-seq:lock:*") == []  # released
+
+
 async def test_the_store_lock_is_named_without_the_credential(
     close_server: CloseServer, redis_server: RedisServer
 ) -> None:
