@@ -251,7 +251,7 @@ async def ensure_subscribed(
         ValueError: A body without `contact_id` or `sequence_id`, or an unknown status in
             `statuses` (the message lists the known ones); before any request.
         TimeoutError: With a shared store, another process held this contact's lock longer
-            than `_keylock.FLEET_LOCK_WAIT` seconds.
+            than 75 s (`_keylock.FLEET_LOCK_WAIT`).
         CloseError: Close refused the create (e.g. `ValidationError`), could not be reached,
             or left every try's outcome unknown.
 

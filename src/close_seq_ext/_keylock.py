@@ -11,8 +11,8 @@ Across processes and machines, the fleet's store (`make_client(rate_limit_url=..
 redis-py's own `Lock` on the key, taken after the in-process lock (so one task per process
 asks the store). It expires `FLEET_LOCK_TTL` seconds after it is taken or last renewed
 (`Hold.renew()`, before each create), so a worker that dies holding it blocks the others
-that long at most. A caller that cannot take it within
-`FLEET_LOCK_WAIT` seconds gets `TimeoutError` rather than go on unprotected. When the store
+that long at most. A caller that cannot take it within `FLEET_LOCK_WAIT` seconds gets
+`TimeoutError` rather than go on unprotected. When the store
 fails (refused, unreachable, timing out), the caller goes on under the in-process lock
 alone, and one WARNING says so until the store answers again: a fleet then behaves as a
 fleet without a store (see `ensure_subscribed`).
@@ -49,8 +49,9 @@ logger = logging.getLogger("close_seq_ext")
 # Long enough for a lookup and a create that waits out Close's read timeout (30 s by
 # default); short enough that a crashed worker does not hold a contact up for long.
 FLEET_LOCK_TTL = 60.0
-# How long a caller waits for another worker's hold on the same key before giving up.
-FLEET_LOCK_WAIT = 60.0
+# How long a caller waits for another worker's hold on the same key before giving up:
+# longer than the expiry, so a waiter always outlasts the lock of a worker that died.
+FLEET_LOCK_WAIT = 75.0
 # How often a waiter asks the store again.
 _POLL = 0.02
 
