@@ -13,6 +13,7 @@ Sync code has the same helpers in `close_seq_ext.sync` (`paginate`, `iter_pages`
 from . import squery
 from ._client import MissingCredentialsError, make_client
 from ._close_client import CloseClient
+from ._enroll import ensure_subscribed
 from ._errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -51,6 +52,7 @@ __all__ = [
     "ServerError",
     "ValidationError",
     "__version__",
+    "ensure_subscribed",
     "iter_pages",
     "make_client",
     "paginate",

@@ -21,10 +21,11 @@ from typing import Any
 import attrs
 import httpx
 
-from ._close_client import CloseClient, checked_max_retries, checked_timeout
+from ._close_client import Account, CloseClient, checked_max_retries, checked_timeout
 from ._errors import CloseError
 from ._logging import log_to_stderr_from_env
 from ._ratelimit import Gate, RateLimitGate
+from ._ratelimit_redis import RedisGate, store_namespace
 from ._retry import RetryPolicy
 from ._transport import AsyncCloseTransport, CloseTransport
 from ._version import __version__
@@ -176,7 +177,8 @@ def make_client(
         **options,
     }
     # Shared, so sync and async calls slow down together.
-    gate = _gate(rate_limit_url, namespace=(base_url, header))
+    namespace = store_namespace(base_url, header)
+    gate = _gate(rate_limit_url, namespace=namespace)
     async_inner = inner if isinstance(inner, httpx.AsyncBaseTransport) else None
     sync_inner = inner if isinstance(inner, httpx.BaseTransport) else None
     client = CloseClient(
@@ -185,6 +187,7 @@ def make_client(
         timeout=settings["timeout"],
         policy=policy,
         settings=settings,
+        account=Account(namespace, gate if isinstance(gate, RedisGate) else None),
     )
     client.connect(
         AsyncCloseTransport(
@@ -197,15 +200,13 @@ def make_client(
     return client
 
 
-def _gate(url: str | None, *, namespace: tuple[str, str]) -> Gate:
+def _gate(url: str | None, *, namespace: str) -> Gate:
     if url is None:
         url = os.environ.get("CLOSE_RATE_LIMIT_URL") or None
     if url is None:
         return RateLimitGate()
-    # Imported here: the redis extra is optional, and a client without a store never needs it.
-    from ._ratelimit_redis import RedisGate, store_namespace
-
-    return RedisGate(url, namespace=store_namespace(*namespace), fallback=RateLimitGate())
+    # RedisGate imports redis (an optional extra) only now, when a store is asked for.
+    return RedisGate(url, namespace=namespace, fallback=RateLimitGate())
 
 
 def _tz_offset_header(tz_offset: float | None) -> str:

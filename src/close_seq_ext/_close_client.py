@@ -26,10 +26,11 @@ import httpx
 
 from close_sequences import Client
 
+from ._ratelimit_redis import RedisGate
 from ._retry import RetryPolicy
 from ._transport import AsyncCloseTransport, CloseTransport
 
-__all__ = ["CloseClient", "checked_max_retries", "checked_timeout"]
+__all__ = ["Account", "CloseClient", "account_of", "checked_max_retries", "checked_timeout"]
 
 _SETTINGS_INSTEAD = (
     "it would replace the SDK's transport, and with it authentication, retries, rate limits "
@@ -37,6 +38,31 @@ _SETTINGS_INSTEAD = (
     "event_hooks=, proxy=, verify=, limits=...), or use client.with_options() for another "
     "timeout, retry count or headers"
 )
+
+
+@attrs.frozen
+class Account:
+    """The Close account behind a client, as helpers that coordinate its calls see it.
+
+    Attributes:
+        namespace: Tells this account (Close host and credential) from others: a hash,
+            never the credential itself (see `store_namespace`).
+        store: The fleet's shared store (`rate_limit_url`), or None without one.
+    """
+
+    namespace: str
+    store: RedisGate | None = None
+
+
+def account_of(client: Client) -> Account:
+    """The account of a client from `make_client` or derived from one (its store included);
+    for a client built by hand, one that stands for that client alone and has no store.
+
+    >>> account_of(Client(base_url="https://api.close.com")).store is None
+    True
+    """
+    account = getattr(client, "_account", None)
+    return account if isinstance(account, Account) else Account(f"client-{id(client)}")
 
 
 @attrs.define
@@ -61,6 +87,8 @@ class CloseClient(Client):
     _origin: CloseClient | None = attrs.field(
         default=None, kw_only=True, alias="origin", repr=False
     )
+    # Shared with every client derived from it: the same account, the same fleet locks.
+    _account: Account | None = attrs.field(default=None, kw_only=True, alias="account", repr=False)
     _transports: tuple[AsyncCloseTransport, CloseTransport] | None = attrs.field(
         default=None, init=False, repr=False
     )
@@ -181,6 +209,7 @@ class CloseClient(Client):
             policy=policy,
             settings=settings,
             origin=self._origin or self,
+            account=self._account,
         )
         async_transport, sync_transport = self._transports
         derived.connect(async_transport.with_policy(policy), sync_transport.with_policy(policy))

@@ -44,6 +44,7 @@ from ._ratelimit import SAME_WINDOW, UNKNOWN_RESET_WAIT, RateLimitGate, rate_lim
 
 if TYPE_CHECKING:
     import redis
+    import redis.lock
 
 __all__ = ["RedisGate", "load_redis", "store_namespace"]
 
@@ -199,6 +200,7 @@ class RedisGate:
         # redis-py's asyncio connections belong to one event loop: (loop, client, script).
         self._async: tuple[asyncio.AbstractEventLoop, Any, Any] | None = None
         self._prefix = f"close-seq:rl:{namespace}:"
+        self._namespace = namespace
         self._fallback = fallback
         self._clock = clock
         self._lock = threading.Lock()
@@ -226,6 +228,22 @@ class RedisGate:
 
     def close(self) -> None:
         self._redis.close()
+
+    def lock(self, name: str, *, timeout: float) -> redis.lock.Lock:
+        """redis-py's `Lock` on `name` in this account's keys, on the gate's connection.
+
+        The lock expires `timeout` seconds after it is taken, so a holder that dies frees it.
+        Its token is not thread-local: async code takes and releases it in worker threads.
+
+        Key: `close-seq:lock:<hash>:<name>` (the same hash as the rate-limit keys).
+        """
+        key = f"close-seq:lock:{self._namespace}:{name}"
+        lock: redis.lock.Lock = self._redis.lock(key, timeout=timeout, thread_local=False)
+        return lock
+
+    def where(self) -> str:
+        """Host and port (or socket path) of the store, for log lines: never the password."""
+        return _where(self._redis)
 
     async def areserve(self, group: str) -> float:
         wait = await self._arun(group, "reserve")

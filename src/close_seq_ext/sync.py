@@ -1,4 +1,5 @@
-"""`paginate`, `iter_pages` and `wait_for_bulk_action` for sync code (scripts, Django, Flask).
+"""`paginate`, `iter_pages`, `wait_for_bulk_action` and `ensure_subscribed` for sync code
+(scripts, Django, Flask).
 
 The same helpers as `close_seq_ext`'s async ones, with the same arguments and the same
 errors for bad ones, calling the generated `sync` functions through the client's sync
@@ -35,6 +36,7 @@ from close_sequences.api.bulk_actions import get_bulk_sequence_subscription
 from close_sequences.models import BulkSequenceSubscription
 
 from . import _waits
+from ._enroll import ensure_subscribed_sync
 from ._errors import RateLimitError
 from ._poll import FETCH, PROGRESS, BulkPoll
 from ._steps import run
@@ -44,7 +46,17 @@ from ._walk_args import DEFAULT_CONCURRENCY, MAX_PAGE_SIZE, WalkPlan, walk_plan
 if TYPE_CHECKING:
     from close_sequences.client import AuthenticatedClient, Client
 
-__all__ = ["ItemIterator", "PageIterator", "iter_pages", "paginate", "wait_for_bulk_action"]
+__all__ = [
+    "ItemIterator",
+    "PageIterator",
+    "ensure_subscribed",
+    "iter_pages",
+    "paginate",
+    "wait_for_bulk_action",
+]
+
+# The enrolling logic lives with its async driver; this is its sync driver's public name.
+ensure_subscribed = ensure_subscribed_sync
 
 T = TypeVar("T")
 

@@ -15,6 +15,7 @@ import pytest
 
 from close_seq_ext import APITimeoutError, CloseClient, NotFoundError, ServerError
 from close_seq_ext._client import DEFAULT_TIMEOUT
+from close_seq_ext._close_client import account_of
 from close_seq_ext.testing import CloseServer, Fault
 from close_sequences.api.sequences import get_sequence, list_sequences
 from tests.reliability.support import SEQUENCES, pool_of, server_client
@@ -184,6 +185,14 @@ def test_a_derived_client_shares_the_rate_limit_gate_and_connection_slots(
     assert derived is not original
     assert derived._gate is original._gate
     assert derived._slots is original._slots
+
+
+@pytest.mark.parametrize("derive", DERIVATIONS)
+def test_a_derived_client_enrolls_under_the_originals_account(
+    sync_client: CloseClient, derive: Derive
+) -> None:
+    # ensure_subscribed's locks are the account's: a derived client must take the same ones.
+    assert account_of(derive(sync_client)) is account_of(sync_client)
 
 
 @pytest.mark.anyio

@@ -89,6 +89,23 @@ def test_drop_after_processing_has_acted(close_server, api):
     assert len(close_server.state.sequences) == 1
 
 
+def test_a_delay_after_processing_has_acted_before_the_client_gives_up(close_server, api):
+    # The answer is held far longer than the client waits, even on a loaded machine.
+    close_server.inject("POST", SEQUENCES, Fault.delay(1.5, after_processing=True))
+    with pytest.raises(httpx.ReadTimeout):
+        api.post(SEQUENCES, json=sequence_body(), timeout=0.2)
+    assert len(close_server.state.sequences) == 1
+    wait_until_sync(lambda: close_server.in_flight == 0, "the held answer to be sent")
+
+
+def test_a_delay_after_processing_then_answers_normally(close_server, api):
+    close_server.inject("POST", SEQUENCES, Fault.delay(0.01, after_processing=True))
+    response = api.post(SEQUENCES, json=sequence_body())
+    assert response.status_code == 200
+    assert response.json()["id"] in close_server.state.sequences
+    assert close_server.calls.last.fault
+
+
 def test_truncated_body_breaks_mid_answer(close_server, api):
     api.post(SEQUENCES, json=sequence_body())
     close_server.inject("GET", SEQUENCES, Fault.truncate())

@@ -321,6 +321,12 @@ class CloseApp:
         self, fault: Fault, scope: Scope, receive: Receive, send: Send, record: _Recorder
     ) -> None:
         """Misbehave as `fault` says."""
+        if _acts_then_waits(fault):
+            start, body = await self._captured(scope, receive)
+            record(int(start["status"]), fault=True)  # logged as done: the server acted
+            await anyio.sleep(fault.delay_seconds)
+            await _send_raw(send, int(start["status"]), body, _without_length(start))
+            return
         if fault.delay_seconds:
             await anyio.sleep(fault.delay_seconds)
         if fault.status_code is not None:
@@ -352,9 +358,8 @@ class CloseApp:
             await _drop(send, receive)
         else:
             broken = body[:-1] if len(body) > 1 else b"{"
-            headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
             record(status, fault=True)
-            await _send_raw(send, status, broken, headers)
+            await _send_raw(send, status, broken, _without_length(start))
 
     async def _captured(self, scope: Scope, receive: Receive) -> tuple[Message, bytes]:
         """Run the request through the normal path and keep the answer instead of sending it."""
@@ -367,6 +372,17 @@ class CloseApp:
         start = next(m for m in messages if m["type"] == "http.response.start")
         body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
         return start, body
+
+
+def _acts_then_waits(fault: Fault) -> bool:
+    """A delay that holds the answer after the endpoint ran (`after_processing=True`)."""
+    plain = not (fault.drop_connection or fault.truncate_body or fault.malformed_body)
+    return plain and fault.after_processing and fault.status_code is None
+
+
+def _without_length(start: Message) -> list[tuple[bytes, bytes]]:
+    """A captured answer's headers, less `Content-Length` (`_send_raw` writes its own)."""
+    return [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
 
 
 class _Recorder(Protocol):

@@ -37,8 +37,9 @@ class Fault:
         headers: Extra headers for a status fault (e.g. ``{"Retry-After": "1"}``).
         delay_seconds: Wait this long before doing anything else.
         drop_connection: Close the connection without sending a byte of the answer.
-        after_processing: With `drop_connection`: run the endpoint first (the server acted,
-            the client never learns it), instead of dropping before it ran.
+        after_processing: With `drop_connection` or a delay alone: run the endpoint first
+            (the server acted, the client never learns it), then drop or wait, instead of
+            dropping or waiting before it ran.
         truncate_body: Send the real status and headers, then half the body, then close.
         malformed_body: Send the real status with a body that is not valid JSON.
     """
@@ -67,9 +68,13 @@ class Fault:
         )
 
     @classmethod
-    def delay(cls, seconds: float) -> Fault:
-        """Wait `seconds`, then answer normally: ``Fault.delay(0.5)``."""
-        return cls(delay_seconds=seconds)
+    def delay(cls, seconds: float, *, after_processing: bool = False) -> Fault:
+        """Wait `seconds`, then answer normally: ``Fault.delay(0.5)``.
+
+        With `after_processing`, the endpoint runs first and its answer is held `seconds`:
+        a client that times out meanwhile never learns that the server acted.
+        """
+        return cls(delay_seconds=seconds, after_processing=after_processing)
 
     @classmethod
     def drop(cls, *, after_processing: bool = False, delay: float = 0.0) -> Fault:
