@@ -28,7 +28,6 @@ seconds until it answers.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import string
 import threading
@@ -43,6 +42,8 @@ from ._logging import ratelimit_logger
 from ._ratelimit import SAME_WINDOW, UNKNOWN_RESET_WAIT, RateLimitGate, rate_limit_fields
 
 if TYPE_CHECKING:
+    import asyncio
+
     import redis
     import redis.lock
 
@@ -161,6 +162,9 @@ def _client(url: str, redis_class: Any) -> Any:
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
     """The asyncio event loop running this code; None under trio."""
+    # Imported here: every client imports this module, and most never run a store.
+    import asyncio
+
     try:
         return asyncio.get_running_loop()
     except RuntimeError:
