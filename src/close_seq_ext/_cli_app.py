@@ -74,6 +74,7 @@ from ._errors import BulkActionFailed, BulkActionTimeout
 from ._logging import log_to_stderr, log_to_stderr_from_env
 from ._pagination import paginate
 from ._polling import wait_for_bulk_action
+from ._ratelimit_redis import check_rate_limit_url
 from ._version import __version__
 
 __all__ = ["app", "stderr_console"]
@@ -89,6 +90,8 @@ _OPTION_NAMES = SettingNames(
     base_url="--base-url (CLOSE_BASE_URL)",
     allow_insecure_http="--allow-insecure-http (CLOSE_ALLOW_INSECURE_HTTP=1)",
 )
+
+_RATE_LIMIT_URL_OPTION = "--rate-limit-url (CLOSE_RATE_LIMIT_URL)"
 
 app = typer.Typer(
     help="Close sequences, subscriptions and bulk actions from the command line.",
@@ -163,6 +166,8 @@ class Settings:
     oauth_token: str | None = attrs.field(default=None, repr=False)  # a secret too
     allow_insecure_http: bool = False
     verbose: bool = False
+    # A store URL may carry the store's password: never in a repr either.
+    rate_limit_url: str | None = attrs.field(default=None, repr=False)
 
 
 def _show_version(value: bool) -> None:
@@ -208,6 +213,15 @@ def _connection(
             help="Allow a plain http:// --base-url to another machine (the key travels in clear).",
         ),
     ] = False,
+    rate_limit_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CLOSE_RATE_LIMIT_URL",
+            show_default=False,
+            help="Share the key's rate limit with other workers through this Redis "
+            "(redis://host:6379/0; needs the redis extra).",
+        ),
+    ] = None,
     verbose: Annotated[
         bool,
         typer.Option(
@@ -233,6 +247,7 @@ def _connection(
         oauth_token=oauth_token,
         allow_insecure_http=allow_insecure_http,
         verbose=verbose,
+        rate_limit_url=rate_limit_url or None,
     )
 
 
@@ -255,7 +270,11 @@ def _run(ctx: typer.Context, call: Callable[[Client], Awaitable[T]]) -> T:
         )
         authorization_header(api_key, oauth_token, names=_OPTION_NAMES)
         log_to_stderr_from_env()  # make_client reads CLOSE_LOG too: a bad one is usage here
-    except ValueError as exc:  # the message names the setting, never a credential's value
+        if settings.rate_limit_url is not None:
+            check_rate_limit_url(settings.rate_limit_url, _RATE_LIMIT_URL_OPTION)
+    # The messages name the setting, never a credential's value; an ImportError names the
+    # extra that --rate-limit-url needs.
+    except (ValueError, ImportError) as exc:
         raise typer.BadParameter(str(exc)) from None
     client = make_client(
         api_key,
@@ -264,6 +283,7 @@ def _run(ctx: typer.Context, call: Callable[[Client], Awaitable[T]]) -> T:
         timeout=settings.timeout,
         max_retries=settings.max_retries,
         allow_insecure_http=settings.allow_insecure_http,
+        rate_limit_url=settings.rate_limit_url,
     )
     if settings.verbose:  # after make_client, which applies CLOSE_LOG: the flag wins
         log_to_stderr("debug")

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     import redis
     import redis.lock
 
-__all__ = ["RedisGate", "load_redis", "store_namespace"]
+__all__ = ["RedisGate", "check_rate_limit_url", "load_redis", "store_namespace"]
 
 
 # Tens of milliseconds: a healthy store on the same network answers in well under one; a
@@ -146,18 +146,27 @@ def store_namespace(base_url: str, authorization: str) -> str:
     return digest[:32]
 
 
-def _client(url: str, redis_class: Any) -> Any:
-    """`redis_class.from_url(url)` with the store's timeouts; a ValueError hides the URL."""
-    options = {"socket_timeout": _STORE_TIMEOUT, "socket_connect_timeout": _STORE_TIMEOUT}
+def check_rate_limit_url(url: str, name: str = "rate_limit_url") -> None:
+    """Refuse (`ValueError`) a store URL redis-py cannot read, without quoting it: it may
+    hold the store's password. Needs the redis extra (`load_redis`).
+
+    >>> check_rate_limit_url("redis://localhost:6379/0")
+    """
     try:
-        # Options written in the URL's query (`?socket_timeout=0.2`) win over these.
-        return redis_class.from_url(url, **options)
+        load_redis().connection.parse_url(url)
     except (ValueError, TypeError):
-        # The reason would quote the URL, and with it any password it holds.
         raise ValueError(
-            "rate_limit_url is not a Redis URL: expected redis://[[user]:password@]host"
+            f"{name} is not a Redis URL: expected redis://[[user]:password@]host"
             "[:port][/db], rediss://... or unix://path"
         ) from None
+
+
+def _client(url: str, redis_class: Any) -> Any:
+    """`redis_class.from_url(url)` with the store's timeouts, the URL checked first."""
+    check_rate_limit_url(url)
+    options = {"socket_timeout": _STORE_TIMEOUT, "socket_connect_timeout": _STORE_TIMEOUT}
+    # Options written in the URL's query (`?socket_timeout=0.2`) win over these.
+    return redis_class.from_url(url, **options)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from close_seq_ext.testing import BulkProgress, CloseServer, Fault
+from tests.redis_support import RedisServer
 
 from .support import SEQUENCE_BODY, Run, bulk_subscribe_args
 
@@ -356,3 +357,36 @@ def test_limit_below_one_is_a_usage_error_before_any_request(
             "list all"
         ) in result.stderr
     assert not server.calls.called
+
+
+def test_a_malformed_rate_limit_url_is_named_by_its_option_without_its_password(
+    close_seq: Run, server: CloseServer
+) -> None:
+    result = close_seq("--rate-limit-url", "redis://:s3cret@store:notaport/0", "sequences", "list")
+
+    assert result.code == 2
+    assert "--rate-limit-url (CLOSE_RATE_LIMIT_URL) is not a Redis URL" in " ".join(
+        result.stderr.split()
+    )
+    assert "s3cret" not in result.stdout + result.stderr
+    assert not server.calls.called
+
+
+def test_the_rate_limit_url_shares_the_budget_through_the_store(
+    close_seq: Run, server: CloseServer, redis_server: RedisServer
+) -> None:
+    def store_scripts_run() -> int:
+        # Keys expire with their window: count the script's runs instead.
+        stats = redis_server.client().info("commandstats")
+        return sum(v["calls"] for k, v in stats.items() if k.startswith("cmdstat_eval"))
+
+    args = ("sequences", "list", "--json")
+    assert close_seq(*args).code == 0
+    without = store_scripts_run()
+    assert close_seq("--rate-limit-url", redis_server.url, *args).code == 0
+    by_option = store_scripts_run()
+    assert close_seq(*args, env={"CLOSE_RATE_LIMIT_URL": redis_server.url}).code == 0
+    by_variable = store_scripts_run()
+
+    assert without == 0
+    assert without < by_option < by_variable
