@@ -15,19 +15,18 @@ unknown it looks again before it sends another:
    already resent it as many times as the client allows) and Close's refusals (4xx) are
    raised as they are: nothing happened, and calling again is safe.
 
-The steps are decided by `_Enrollment.plan()`, a generator that yields what to do next
-(`_Lookup`, `_Create`, `_Pause`) and receives what came of it; `ensure_subscribed` and
-`ensure_subscribed_sync` only carry the steps out, with async or sync I/O.
+The steps are decided by `Enrollment.plan()`, a generator of `_steps` (`LOOKUP`, `CREATE`,
+`PAUSE`) that receives what came of each; `ensure_subscribed` here and its sync twin in
+`close_seq_ext.sync` only carry them out, with async or sync I/O: a lookup walks the
+contact's list with `paginate`, a pause waits through `_waits`.
 """
 
 from __future__ import annotations
 
 import datetime
-import time
 from collections.abc import Generator, Iterable
 from typing import Any
 
-import anyio
 import attrs
 import httpx
 
@@ -39,22 +38,35 @@ from close_sequences.api.sequence_subscriptions import (
 from close_sequences.models import (
     SequenceSubscription,
     SequenceSubscriptionCreate,
-    SequenceSubscriptionList,
     SubscriptionStatus,
 )
 
+from . import _waits
 from ._close_client import account_of
 from ._errors import APIConnectionError, APIResponseValidationError, CloseError, ServerError
-from ._keylock import hold_async, hold_sync
+from ._keylock import hold_async
+from ._pagination import paginate
 from ._retry import retryable_error
+from ._steps import Steps, arun
 
-__all__ = ["DEFAULT_STATUSES", "ensure_subscribed", "ensure_subscribed_sync", "may_have_acted"]
+__all__ = [
+    "CREATE",
+    "DEFAULT_STATUSES",
+    "LOOKUP",
+    "PAUSE",
+    "Enrollment",
+    "ensure_subscribed",
+    "may_have_acted",
+]
 
 # A contact in one of these is in the sequence: enrolling it again would send it twice.
 DEFAULT_STATUSES = ("active", "paused")
 # How many creates one call sends at most when each one's outcome stays unknown.
 _MAX_SENDS = 3
-_PAGE = 100
+# The plan's steps. LOOKUP: the filters of the contact's list in the sequence, answered with
+# every subscription in it. CREATE: the body, answered with the subscription or the error
+# (the plan weighs it). PAUSE: seconds, answered with None.
+LOOKUP, CREATE, PAUSE = "lookup", "create", "pause"
 
 
 def may_have_acted(error: Exception) -> bool:
@@ -82,30 +94,7 @@ def may_have_acted(error: Exception) -> bool:
 
 
 @attrs.frozen
-class _Lookup:
-    sequence_id: str
-    contact_id: str
-    skip: int
-
-
-@attrs.frozen
-class _Create:
-    body: SequenceSubscriptionCreate
-
-
-@attrs.frozen
-class _Pause:
-    seconds: float
-
-
-_Step = _Lookup | _Create | _Pause
-# What a step came to: a page for a lookup, the subscription or the error for a create.
-_Outcome = SequenceSubscriptionList | SequenceSubscription | Exception | None
-_Plan = Generator[_Step, _Outcome, SequenceSubscription]
-
-
-@attrs.frozen
-class _Enrollment:
+class Enrollment:
     """One contact for one sequence, checked, and the steps that enroll it once."""
 
     body: SequenceSubscriptionCreate
@@ -113,7 +102,7 @@ class _Enrollment:
     recheck_after: float
 
     @classmethod
-    def of(cls, body: object, statuses: Iterable[str], recheck_after: float) -> _Enrollment:
+    def of(cls, body: object, statuses: Iterable[str], recheck_after: float) -> Enrollment:
         if not isinstance(body, SequenceSubscriptionCreate):
             raise TypeError(f"body must be a SequenceSubscriptionCreate, got {type(body).__name__}")
         for name in ("contact_id", "sequence_id"):
@@ -136,13 +125,18 @@ class _Enrollment:
             and sub.status in self.statuses
         )
 
-    def plan(self) -> _Plan:
+    @property
+    def filters(self) -> dict[str, Any]:
+        """The list endpoint's filters for this contact in this sequence."""
+        return {"sequence_id": self.body.sequence_id, "contact_id": self.body.contact_id}
+
+    def plan(self) -> Steps[SequenceSubscription]:
         """The steps: look, create, and after an unknown outcome look before creating again."""
         found = yield from self._lookup()
         if found is not None:
             return found
         for _ in range(_MAX_SENDS):
-            outcome = yield _Create(self.body)
+            outcome = yield CREATE, self.body
             if isinstance(outcome, SequenceSubscription):
                 return outcome
             assert isinstance(outcome, Exception)
@@ -151,50 +145,19 @@ class _Enrollment:
                 raise error
             found = yield from self._lookup()
             if found is None and self.recheck_after:
-                yield _Pause(self.recheck_after)
+                yield PAUSE, self.recheck_after
                 found = yield from self._lookup()
             if found is not None:
                 return found
         raise error
 
-    def _lookup(self) -> Generator[_Step, _Outcome, SequenceSubscription | None]:
-        """The newest subscription that counts, over every page of the contact's list."""
+    def _lookup(self) -> Generator[tuple[str, Any], Any, SequenceSubscription | None]:
+        """The newest subscription that counts, of every one the contact has in the list."""
+        subs: list[SequenceSubscription] = yield LOOKUP, self.filters
         found: SequenceSubscription | None = None
-        skip = 0
-        while True:
-            page = yield _Lookup(self.body.sequence_id, self.body.contact_id, skip)
-            assert isinstance(page, SequenceSubscriptionList)
-            for sub in filter(self.counts, page.data):
-                found = _newer(found, sub)
-            if not page.has_more or not page.data:
-                return found
-            skip += len(page.data)
-
-
-class _Steps:
-    """Feeds a plan what its steps came to, for either driver; `next` is None once done."""
-
-    def __init__(self, plan: _Plan) -> None:
-        self._plan = plan
-        self.next: _Step | None = next(plan)
-        self._result: SequenceSubscription | None = None
-
-    def failed(self, error: Exception) -> Exception:
-        """A create's error is an outcome the plan weighs; a lookup's is raised."""
-        if not isinstance(self.next, _Create):
-            raise error
-        return error
-
-    def send(self, outcome: _Outcome) -> None:
-        try:
-            self.next = self._plan.send(outcome)
-        except StopIteration as done:
-            self.next, self._result = None, done.value
-
-    @property
-    def result(self) -> SequenceSubscription:
-        assert self._result is not None
-        return self._result
+        for sub in filter(self.counts, subs):
+            found = _newer(found, sub)
+        return found
 
 
 def _checked_statuses(statuses: Iterable[str]) -> frozenset[str]:
@@ -266,65 +229,20 @@ async def ensure_subscribed(
             sender_name="Jane", sender_email="jane@example.com",
         ))
     """
-    enrollment = _Enrollment.of(body, statuses, recheck_after)
+    enrollment = Enrollment.of(body, statuses, recheck_after)
     async with hold_async(account_of(client), enrollment.key) as hold:
-        steps = _Steps(enrollment.plan())
-        while steps.next is not None:
-            if isinstance(steps.next, _Create):
+
+        async def perform(op: str, argument: Any) -> object:
+            if op is LOOKUP:
+                walk = paginate(list_sequence_subscriptions, client=client, **argument)
+                return [sub async for sub in walk]
+            if op is CREATE:
                 await hold.arenew()
-            try:
-                outcome: _Outcome = await _run_async(client, steps.next)
-            except (CloseError, httpx.TransportError) as exc:
-                outcome = steps.failed(exc)
-            steps.send(outcome)
-        return steps.result
+                try:
+                    return await create_sequence_subscription.asyncio(client=client, body=argument)
+                except (CloseError, httpx.TransportError) as exc:
+                    return exc
+            await _waits.asleep(argument)
+            return None
 
-
-def ensure_subscribed_sync(
-    client: Client,
-    body: SequenceSubscriptionCreate,
-    *,
-    statuses: Iterable[str] = DEFAULT_STATUSES,
-    recheck_after: float = 1.0,
-) -> SequenceSubscription:
-    """`ensure_subscribed` for sync code: the same steps, the same arguments; threads of one
-    process calling it for one contact make one POST."""
-    enrollment = _Enrollment.of(body, statuses, recheck_after)
-    with hold_sync(account_of(client), enrollment.key) as hold:
-        steps = _Steps(enrollment.plan())
-        while steps.next is not None:
-            if isinstance(steps.next, _Create):
-                hold.renew()
-            try:
-                outcome: _Outcome = _run_sync(client, steps.next)
-            except (CloseError, httpx.TransportError) as exc:
-                outcome = steps.failed(exc)
-            steps.send(outcome)
-        return steps.result
-
-
-async def _run_async(client: Client, step: _Step) -> _Outcome:
-    if isinstance(step, _Lookup):
-        return await list_sequence_subscriptions.asyncio(client=client, **_params(step))
-    if isinstance(step, _Create):
-        return await create_sequence_subscription.asyncio(client=client, body=step.body)
-    await anyio.sleep(step.seconds)
-    return None
-
-
-def _run_sync(client: Client, step: _Step) -> _Outcome:
-    if isinstance(step, _Lookup):
-        return list_sequence_subscriptions.sync(client=client, **_params(step))
-    if isinstance(step, _Create):
-        return create_sequence_subscription.sync(client=client, body=step.body)
-    time.sleep(step.seconds)
-    return None
-
-
-def _params(step: _Lookup) -> dict[str, Any]:
-    return {
-        "sequence_id": step.sequence_id,
-        "contact_id": step.contact_id,
-        "skip": step.skip,
-        "limit": _PAGE,
-    }
+        return await arun(enrollment.plan(), perform)

@@ -25,7 +25,6 @@ fleet without a store (see `ensure_subscribed`).
 from __future__ import annotations
 
 import contextlib
-import logging
 import threading
 import time
 import weakref
@@ -37,14 +36,13 @@ import anyio.lowlevel
 import attrs
 
 from ._close_client import Account
+from ._logging import enroll_logger
 from ._ratelimit_redis import RedisGate, load_redis
 
 if TYPE_CHECKING:
     import redis.lock
 
 __all__ = ["FLEET_LOCK_TTL", "FLEET_LOCK_WAIT", "Hold", "hold_async", "hold_sync", "live_locks"]
-
-logger = logging.getLogger("close_seq_ext")
 
 # Long enough for a lookup and a create that waits out Close's read timeout (30 s by
 # default); short enough that a crashed worker does not hold a contact up for long.
@@ -102,7 +100,7 @@ class _StoreHealth:
             was_up = store not in self._down
             self._down.add(store)
         if was_up:
-            logger.warning(
+            enroll_logger.warning(
                 "lock store at %s failed (%s); enrolling under the in-process lock only, "
                 "so another process may enroll the same contact at the same moment",
                 store.where(),
@@ -167,7 +165,7 @@ class _FleetLock:
     def _expired(self) -> None:
         # It expired and may be someone else's now: nothing of ours to renew or free.
         self.held = False
-        logger.warning("an enrollment lock was held past its %g s expiry", FLEET_LOCK_TTL)
+        enroll_logger.warning("an enrollment lock was held past its %g s expiry", FLEET_LOCK_TTL)
 
 
 class Hold:

@@ -7,6 +7,8 @@ Every line goes to a child of the `close_seq_ext` logger:
 - `close_seq_ext.retry`: INFO, each retry and the wait before it.
 - `close_seq_ext.ratelimit`: INFO, each wait at the rate-limit gate; WARNING when the
   shared store of a fleet fails.
+- `close_seq_ext.enroll`: WARNING when `ensure_subscribed` cannot use the store's lock
+  (the store failed, or a lock outlived its expiry).
 
 No line carries a credential: a request's line names its method and path only (never a
 header, Close's host or the query) and an error by its type; the store's lines name its
@@ -34,6 +36,7 @@ import httpx
 
 __all__ = [
     "LEVELS",
+    "enroll_logger",
     "http_logger",
     "log_attempt",
     "log_hold",
@@ -48,6 +51,7 @@ sdk_logger = logging.getLogger("close_seq_ext")
 http_logger = logging.getLogger("close_seq_ext.http")
 retry_logger = logging.getLogger("close_seq_ext.retry")
 ratelimit_logger = logging.getLogger("close_seq_ext.ratelimit")
+enroll_logger = logging.getLogger("close_seq_ext.enroll")
 
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
 _FORMAT = "[%(asctime)s %(name)s %(levelname)s] %(message)s"

@@ -27,17 +27,29 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
 
+import httpx
+
 from close_sequences.api.bulk_actions import get_bulk_sequence_subscription
-from close_sequences.models import BulkSequenceSubscription
+from close_sequences.api.sequence_subscriptions import (
+    create_sequence_subscription,
+    list_sequence_subscriptions,
+)
+from close_sequences.models import (
+    BulkSequenceSubscription,
+    SequenceSubscription,
+    SequenceSubscriptionCreate,
+)
 
 from . import _waits
-from ._enroll import ensure_subscribed_sync
-from ._errors import RateLimitError
+from ._close_client import account_of
+from ._enroll import CREATE, DEFAULT_STATUSES, LOOKUP, Enrollment
+from ._errors import CloseError, RateLimitError
+from ._keylock import hold_sync
 from ._poll import FETCH, PROGRESS, BulkPoll
 from ._steps import run
 from ._walk import Cursor, ListPage, P, PageRequest
@@ -55,8 +67,6 @@ __all__ = [
     "wait_for_bulk_action",
 ]
 
-# The enrolling logic lives with its async driver; this is its sync driver's public name.
-ensure_subscribed = ensure_subscribed_sync
 
 T = TypeVar("T")
 
@@ -339,3 +349,37 @@ def wait_for_bulk_action(
 
     steps = poll.steps(clock=time.monotonic, report=on_progress is not None)
     return run(steps, perform)
+
+
+def ensure_subscribed(
+    client: Client,
+    body: SequenceSubscriptionCreate,
+    *,
+    statuses: Iterable[str] = DEFAULT_STATUSES,
+    recheck_after: float = 1.0,
+) -> SequenceSubscription:
+    """`close_seq_ext.ensure_subscribed` for sync code: the same steps, arguments and errors
+    (its docstring details them); threads of one process calling it for one contact and
+    sequence make one POST.
+
+    Example:
+        ::
+
+            sub = ensure_subscribed(client, body)  # in a webhook handler that may run twice
+    """
+    enrollment = Enrollment.of(body, statuses, recheck_after)
+    with hold_sync(account_of(client), enrollment.key) as hold:
+
+        def perform(op: str, argument: Any) -> object:
+            if op is LOOKUP:
+                return list(paginate(list_sequence_subscriptions, client=client, **argument))
+            if op is CREATE:
+                hold.renew()
+                try:
+                    return create_sequence_subscription.sync(client=client, body=argument)
+                except (CloseError, httpx.TransportError) as exc:
+                    return exc
+            _waits.sleep(argument)
+            return None
+
+        return run(enrollment.plan(), perform)

@@ -40,6 +40,7 @@ from tests.enroll_support import (
     new_sequence_id,
     posts,
 )
+from tests.ext.fakes import Sleeps
 from tests.redis_support import RedisServer
 from tests.waiting import wait_until
 
@@ -133,6 +134,20 @@ async def test_a_miss_after_an_unknown_outcome_is_looked_up_again_before_resendi
     lookups = close_server.calls.matching("GET", SUBSCRIPTIONS)
     # Before the first create, twice after the drop, none after the 201.
     assert len(lookups) == 3
+    assert len(held(close_server, body)) == 1
+
+
+async def test_the_recheck_pause_is_a_wait_of_the_sdk_that_instant_waits_cover(
+    enroll: Enroll,
+    body: SequenceSubscriptionCreate,
+    close_server: CloseServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sleeps = Sleeps.install(monkeypatch)
+    close_server.inject("POST", SUBSCRIPTIONS, Fault.drop())
+    await enroll(body, recheck_after=3600)
+    # The one pause went through `_waits`, where `instant_waits()` makes it zero.
+    assert sleeps.seconds == [3600]
     assert len(held(close_server, body)) == 1
 
 
