@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -66,3 +68,17 @@ def sender(**fields: Any) -> dict[str, Any]:
 
 def first_contact_with_email(server: CloseServer) -> dict[str, Any]:
     return server.state.snapshot_contacts(with_email=True)[0]
+
+
+def aligned_reset_bounds(window: float, before: float, after: float) -> tuple[int, int]:
+    """The whole-second `reset` an aligned server on this machine's monotonic clock may send.
+
+    The local server's clock is `time.monotonic`, which on Linux every process of the machine
+    shares, so a test can tell where the server's aligned windows fall.
+    """
+    return math.ceil(window - after % window), math.ceil(window - before % window)
+
+
+def mid_window(windows: tuple[int, ...] = (1000, 1013, 1031)) -> int:
+    """A window whose boundaries the monotonic clock is far from now: no wrap in a test."""
+    return next(w for w in windows if 10 < time.monotonic() % w < w - 10)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
+
+from tests.testing.conftest import aligned_reset_bounds, mid_window
 
 
 def _start(*options):
@@ -84,3 +88,30 @@ def test_page_cap_option_caps_every_page():
     finally:
         _stop(process)
     assert (len(page["data"]), page["has_more"]) == (2, True)
+
+
+def test_rate_aligned_option_puts_windows_on_the_servers_clock():
+    # The server's clock is the machine's monotonic clock, which this process reads too.
+    window = mid_window()
+    process = _start("--rate-limit", "1", "--rate-window", str(window), "--rate-aligned")
+    try:
+        base_url, api_key = _started(process)
+        before = time.monotonic()
+        answers = [httpx.get(f"{base_url}/api/v1/lead/", auth=(api_key, "")) for _ in range(2)]
+        after = time.monotonic()
+    finally:
+        _stop(process)
+    low, high = aligned_reset_bounds(window, before, after)
+    reset = int(re.search(r"reset=(\d+)", answers[0].headers["RateLimit"])[1])
+    assert [a.status_code for a in answers] == [200, 429]
+    assert low <= reset <= high < window
+
+
+def test_rate_aligned_without_a_rate_limit_is_a_usage_error():
+    result = subprocess.run(
+        [sys.executable, "-m", "close_seq_ext.testing", "--rate-aligned"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "--rate-aligned needs --rate-limit" in result.stderr

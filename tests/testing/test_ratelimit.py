@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
 from close_seq_ext.testing import RateLimit, RateLimiter
-from tests.testing.conftest import SEQUENCES, create_sequence
+from tests.testing.conftest import (
+    SEQUENCES,
+    aligned_reset_bounds,
+    create_sequence,
+    mid_window,
+)
 
 HEADER = re.compile(r"^limit=(\d+), remaining=(\d+), reset=(\d+)$")
 # The official closeio client's pattern (closeio_api/__init__.py, `_get_rate_limit_sleep_time`).
@@ -75,6 +81,46 @@ def test_a_new_window_allows_requests_again():
     assert not limiter.hit("key", "GET /x/").allowed
     clock[0] = 1.0
     assert limiter.hit("key", "GET /x/").allowed
+
+
+def test_aligned_windows_follow_the_server_clock_not_the_first_request():
+    clock = [0.7]
+    limiter = RateLimiter(RateLimit(limit=1, window=1.0, aligned=True), clock=lambda: clock[0])
+    assert limiter.hit("key", "GET /x/").allowed
+    clock[0] = 0.99
+    assert not limiter.hit("key", "GET /x/").allowed
+    clock[0] = 1.0  # window [1, 2) opens, 0.3 s after the group's first request
+    assert limiter.hit("key", "GET /x/").allowed
+
+
+def test_a_first_request_late_in_an_aligned_window_is_told_the_rest_of_it():
+    limiter = RateLimiter(
+        RateLimit(limit=5, window=0.5, aligned=True, fractional_reset=True), clock=lambda: 1.2
+    )
+    assert limiter.hit("key", "GET /x/").header == "limit=5, remaining=4, reset=0.300"
+
+
+def test_aligned_reset_is_whole_seconds_rounded_up_by_default():
+    limiter = RateLimiter(RateLimit(limit=5, window=1.0, aligned=True), clock=lambda: 7.9)
+    assert limiter.hit("key", "GET /x/").header == "limit=5, remaining=4, reset=1"
+
+
+def test_aligned_windows_count_from_zero_of_the_clock_after_a_quiet_window():
+    clock = [0.2]
+    limiter = RateLimiter(RateLimit(limit=1, window=2.0, aligned=True), clock=lambda: clock[0])
+    limiter.hit("key", "GET /x/")
+    clock[0] = 5.5  # window [4, 6): reset 0.5 rounds up to 1
+    decision = limiter.hit("key", "GET /x/")
+    assert (decision.allowed, decision.reset) == (True, pytest.approx(0.5))
+
+
+def test_set_aligned_puts_the_servers_windows_on_its_clock(close_server, api):
+    window = mid_window()
+    close_server.rate_limits.set(1, window, aligned=True)
+    before = time.monotonic()
+    reset = int(HEADER.match(api.get(SEQUENCES).headers["RateLimit"])[3])
+    low, high = aligned_reset_bounds(window, before, time.monotonic())
+    assert low <= reset <= high < window
 
 
 def test_integer_reset_rounds_up_and_parses_with_the_official_client_pattern():

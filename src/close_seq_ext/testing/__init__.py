@@ -53,7 +53,9 @@ Where Close's behaviour is unknown, this server chooses (most useful to a tester
   status_label, created_by, updated_by, date_created, date_updated, num_contacts;
   contact fields: name, title, email(s), phone(s), lead_id, dates.
 - Rate limits use fixed windows per key and endpoint group (``"GET /api/v1/sequence/"``);
-  `reset` is whole seconds rounded up unless `fractional_reset=True` (see `RateLimit`).
+  `reset` is whole seconds rounded up unless `fractional_reset=True`; windows start at each
+  group's first request unless `aligned=True` puts them on the server's clock, as Close
+  does (see `RateLimit`).
 - Outside the contract, read-only ``/api/v1/lead/`` and ``/api/v1/contact/`` (list and
   fetch) let a client find contact ids to subscribe.
 """

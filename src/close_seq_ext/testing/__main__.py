@@ -36,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="send RateLimit reset in milliseconds (sub-second windows; closeio reads integers)",
     )
+    parser.add_argument(
+        "--rate-aligned",
+        action="store_true",
+        help="windows follow the server's clock, not each group's first request (as Close)",
+    )
     parser.add_argument("--bulk-rate", type=float, default=1000.0, help="bulk objects per second")
     parser.add_argument("--max-limit", type=int, default=100, help="largest _limit accepted")
     parser.add_argument(
@@ -58,11 +63,17 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Start the server, print where it is and its key, serve until interrupted."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.rate_aligned and args.rate_limit is None:
+        parser.error("--rate-aligned needs --rate-limit")
     rate_limit = None
     if args.rate_limit is not None:
         rate_limit = RateLimit(
-            limit=args.rate_limit, window=args.rate_window, fractional_reset=args.fractional_reset
+            limit=args.rate_limit,
+            window=args.rate_window,
+            fractional_reset=args.fractional_reset,
+            aligned=args.rate_aligned,
         )
     server = CloseServer(
         host=args.host,

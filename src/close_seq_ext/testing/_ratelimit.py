@@ -3,9 +3,15 @@
 Every answer carries ``RateLimit: limit=N, remaining=N, reset=N``. The official `closeio`
 client reads it with ``limit=(\\d+), remaining=(\\d+), reset=(\\d+)``, so by default `reset` is
 whole seconds, rounded up: a client that waits that long always finds a new window. For
-sub-second windows (benchmarks) `fractional_reset=True` sends milliseconds (``reset=0.125``);
-clients that parse floats (this SDK) then wait exactly, but `closeio` reads only the integer
-part, so keep the default when testing that client.
+sub-second windows `fractional_reset=True` sends milliseconds (``reset=0.125``); clients that
+parse floats (this SDK) then wait exactly, but `closeio` reads only the integer part, so keep
+the default when testing that client. Millisecond resets are not a Close behaviour.
+
+By default a group's window starts at its first request after the last window ended, so a
+client that waits `reset` always lands at a window's start. ``aligned=True`` is Close-like:
+windows follow the server's own clock (window k covers ``[k * window, (k + 1) * window)``),
+whatever the group's traffic, so a client with whole-second `reset` is not told where a
+window starts and has to find the boundaries from the answers.
 
 >>> limiter = RateLimiter(RateLimit(limit=2, window=10), clock=lambda: 100.0)
 >>> limiter.hit("key", "GET /api/v1/sequence/").header
@@ -29,13 +35,20 @@ __all__ = ["RateLimit", "RateLimitDecision", "RateLimiter"]
 class RateLimit:
     """At most `limit` requests per `window` seconds in one group, for one key.
 
+    `fractional_reset` sends `reset` in milliseconds instead of whole seconds rounded up;
+    `aligned` makes windows follow the server's clock instead of each group's first request
+    (see the module's docstring). Close-like is ``aligned=True`` with whole-second resets.
+
     >>> RateLimit(limit=200, window=1.0).limit
     200
+    >>> RateLimit(limit=20, aligned=True).aligned
+    True
     """
 
     limit: int
     window: float = 1.0
     fractional_reset: bool = False
+    aligned: bool = False
 
     def __post_init__(self) -> None:
         if self.limit < 1 or self.window <= 0:
@@ -104,13 +117,17 @@ class RateLimiter:
         method: str | None = None,
         path: str | None = None,
         fractional_reset: bool = False,
+        aligned: bool = False,
     ) -> None:
         """Limit one group (`method` and `path` pattern) or, with neither, every group.
 
         >>> limiter = RateLimiter()
         >>> limiter.set(5, 1.0, method="GET", path="/api/v1/sequence/")
+        >>> limiter.set(20, 1.0, aligned=True)  # Close-like: windows on the server's clock
         """
-        rule = RateLimit(limit=limit, window=window, fractional_reset=fractional_reset)
+        rule = RateLimit(
+            limit=limit, window=window, fractional_reset=fractional_reset, aligned=aligned
+        )
         with self._lock:
             if method is None and path is None:
                 self.default = rule
@@ -135,9 +152,15 @@ class RateLimiter:
             rule = self._rules.get(group, self.default)
             window = self._windows.get((identity, group))
             if window is None or now - window.start >= rule.window:
-                window = self._windows[(identity, group)] = _Window(now, 0)
+                start = _aligned_start(now, rule.window) if rule.aligned else now
+                window = self._windows[(identity, group)] = _Window(start, 0)
             reset = window.start + rule.window - now
             if window.count >= rule.limit:
                 return RateLimitDecision(False, rule, 0, reset)
             window.count += 1
             return RateLimitDecision(True, rule, rule.limit - window.count, reset)
+
+
+def _aligned_start(now: float, window: float) -> float:
+    """The start of the clock-aligned window holding `now`: ``k * window``."""
+    return math.floor(now / window) * window
