@@ -19,5 +19,6 @@ def anyio_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-# The `redis_server` fixture: a real Valkey server on a free loopback port, per test.
-pytest_plugins = ["tests.redis_support"]
+# The `redis_server` fixture: a real Valkey server on a free loopback port, per test; the
+# `caller` fixture: calls made from asyncio, trio and the sync client alike.
+pytest_plugins = ["tests.redis_support", "tests.ext.fakes"]

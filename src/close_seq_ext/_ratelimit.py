@@ -47,7 +47,6 @@ spread over `_JITTER` seconds, so the processes do not all return in the same in
 from __future__ import annotations
 
 import bisect
-import itertools
 import random
 import re
 import threading
@@ -303,7 +302,8 @@ class RateLimitGate:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._groups: dict[str, _Group] = {}
-        self._arrivals = itertools.count(1)
+        # Calls that have come to the gate so far; each ticket's `seq` is its number.
+        self.arrived = 0
         # Sync clients may share the gate across threads; the lock is never held while waiting.
         self._lock = threading.Lock()
 
@@ -317,7 +317,8 @@ class RateLimitGate:
             group = self._groups.setdefault(ticket.group, _Group())
             now = self._clock()
             if not ticket.seq:
-                ticket.seq = next(self._arrivals)
+                self.arrived += 1
+                ticket.seq = self.arrived
             group.answered(ticket)  # a retry: the last try's request is over
             group.roll(now)
             if group.unpaced:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,9 +17,15 @@ import anyio
 import anyio.lowlevel
 import httpx
 import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
 
-from close_seq_ext import _waits, make_client
+from close_seq_ext import CloseClient, CloseError, _waits, make_client
+from close_seq_ext._ratelimit import Ticket
+from close_seq_ext._retry import RetryPolicy
+from close_seq_ext._transport import AsyncCloseTransport, CloseTransport
+from close_seq_ext.testing import CloseServer
 from close_sequences import Client
+from close_sequences.api.sequences import list_sequences
 
 Outcome = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
 API_KEY = "api_test_secret_0123456789"
@@ -100,3 +107,165 @@ class Sleeps:
     async def asleep(self, seconds: float) -> None:
         self.seconds.append(seconds)
         await anyio.lowlevel.checkpoint()
+
+
+# --- Close-like rate limits at the local server, driven from asyncio, trio or sync code
+
+
+def close_like_limit(server: CloseServer, limit: int) -> None:
+    """Close's limits on every group: windows on the server's clock (the client is not told
+    where they start), `reset` in whole seconds rounded up."""
+    server.rate_limits.set(limit, 1.0, aligned=True)
+
+
+def steady_close_like_limit(server: CloseServer, limit: int) -> float:
+    """`close_like_limit` with windows long enough, and the current one far enough from its
+    end, that none ends during a short test; returns their length."""
+    window = next(w for w in (30.0, 31.0, 37.0, 41.0, 43.0) if time.monotonic() % w < w - 5)
+    server.rate_limits.set(limit, window, aligned=True)
+    return window
+
+
+def refused(server: CloseServer) -> int:
+    """The 429s the server answered."""
+    return sum(call.status_code == 429 for call in server.calls.calls)
+
+
+class Caller:
+    """Makes `list_sequences` calls as one driver does: the async functions under asyncio or
+    trio (through a blocking portal, so a test reads the same for all three), or the sync
+    ones in threads. Outcomes are None (answered) or the `CloseError` raised."""
+
+    def __init__(self, driver: str, portal: BlockingPortal | None) -> None:
+        self.driver = driver
+        self._portal = portal
+        self._clients: list[CloseClient] = []
+        self._threads = ThreadPoolExecutor(max_workers=64)
+
+    def client(self, server: CloseServer, **options: Any) -> CloseClient:
+        client = make_client(server.api_key, base_url=server.base_url, **options)
+        self._clients.append(client)
+        return client
+
+    def call(self, client: CloseClient, **params: Any) -> CloseError | None:
+        return self.start(client, **params).result(timeout=60)
+
+    def start(self, client: CloseClient, **params: Any) -> Future[CloseError | None]:
+        """Start one call; its future gives the outcome (`cancel()` cancels an async one)."""
+        if self._portal is None:
+            return self._threads.submit(_sync_call, client, params)
+        return self._portal.start_task_soon(_async_call, client, params)
+
+    def fan_out(self, client: CloseClient, count: int) -> list[CloseError | None]:
+        """`count` calls started at once, with no limiter of the caller's."""
+        futures = [self.start(client) for _ in range(count)]
+        return [future.result(timeout=120) for future in futures]
+
+    def close(self) -> None:
+        for client in self._clients:
+            if self._portal is None:
+                client.__exit__()
+            else:
+                self._portal.call(client.__aexit__)
+        self._threads.shutdown()
+
+
+def _sync_call(client: CloseClient, params: dict[str, Any]) -> CloseError | None:
+    try:
+        list_sequences.sync(client=client, **params)
+    except CloseError as exc:
+        return exc
+    return None
+
+
+async def _async_call(client: CloseClient, params: dict[str, Any]) -> CloseError | None:
+    try:
+        await list_sequences.asyncio(client=client, **params)
+    except CloseError as exc:
+        return exc
+    return None
+
+
+@pytest.fixture(params=["asyncio", "trio", "sync"])
+def caller(request: pytest.FixtureRequest) -> Iterator[Caller]:
+    """A `Caller` for each driver: asyncio, trio and the sync client."""
+    driver = str(request.param)
+    if driver == "sync":
+        made = Caller(driver, None)
+        yield made
+        made.close()
+        return
+    with start_blocking_portal(driver) as portal:
+        made = Caller(driver, portal)
+        yield made
+        made.close()
+
+
+def _gate(client: CloseClient) -> Any:
+    assert client._transports is not None
+    return client._transports[1]._gate
+
+
+def waiting_at_gate(client: CloseClient, group: str = "GET /api/v1/sequence/") -> int:
+    """How many calls of `client` queue at its gate for `group` (the test's view inside)."""
+    groups = _gate(client)._groups
+    return len(groups[group].queue) if group in groups else 0
+
+
+def arrived_at_gate(client: CloseClient) -> int:
+    """How many calls of `client` have come to its gate (sent, or given a place)."""
+    return int(_gate(client).arrived)
+
+
+class HoldingGate:
+    """A rate-limit gate that foresees one hold of `seconds`, then lets every request go;
+    it records the tickets released."""
+
+    def __init__(self, seconds: float) -> None:
+        self.holds = [seconds]
+        self.released: list[Ticket] = []
+
+    def reserve(self, ticket: Ticket) -> float:
+        return self.holds.pop() if self.holds else 0.0
+
+    def observe(self, ticket: Ticket, response: httpx.Response) -> None:
+        pass
+
+    def block(self, ticket: Ticket, seconds: float) -> None:
+        pass
+
+    def release(self, ticket: Ticket) -> None:
+        self.released.append(ticket)
+
+    def close(self) -> None:
+        pass
+
+    async def areserve(self, ticket: Ticket) -> float:
+        return self.reserve(ticket)
+
+    async def aobserve(self, ticket: Ticket, response: httpx.Response) -> None:
+        pass
+
+    async def ablock(self, ticket: Ticket, seconds: float) -> None:
+        pass
+
+    async def arelease(self, ticket: Ticket) -> None:
+        self.release(ticket)
+
+    async def aclose(self) -> None:
+        pass
+
+
+def gated_clients(
+    gate: HoldingGate, script: Script, max_retry_wait: float | None
+) -> tuple[httpx.AsyncClient, httpx.Client]:
+    """httpx clients over the SDK's transports, with `gate` and a scripted Close."""
+    policy = RetryPolicy(max_retry_wait=max_retry_wait)
+    mock = httpx.MockTransport(script)
+    base_url = "https://api.close.test"
+    return (
+        httpx.AsyncClient(
+            transport=AsyncCloseTransport(mock, policy=policy, gate=gate), base_url=base_url
+        ),
+        httpx.Client(transport=CloseTransport(mock, policy=policy, gate=gate), base_url=base_url),
+    )

@@ -13,7 +13,13 @@ from typing import Any
 import httpx
 import pytest
 
-from close_seq_ext import APITimeoutError, CloseClient, NotFoundError, ServerError
+from close_seq_ext import (
+    APITimeoutError,
+    CloseClient,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+)
 from close_seq_ext._client import DEFAULT_TIMEOUT
 from close_seq_ext._close_client import account_of
 from close_seq_ext.testing import CloseServer, Fault
@@ -237,6 +243,11 @@ def test_replacing_the_httpx_client_is_refused_with_what_to_do(
         ({"max_retries": -1}, ValueError, "max_retries"),
         ({"max_retries": 1.5}, TypeError, "max_retries"),
         ({"max_retries": True}, TypeError, "max_retries"),
+        ({"max_retry_wait": -1}, ValueError, "max_retry_wait"),
+        ({"max_retry_wait": math.nan}, ValueError, "max_retry_wait"),
+        ({"max_retry_wait": math.inf}, ValueError, "max_retry_wait"),
+        ({"max_retry_wait": True}, TypeError, "max_retry_wait"),
+        ({"max_retry_wait": "5"}, TypeError, "max_retry_wait"),
         ({"headers": [("X-Trace", "t1")]}, TypeError, "headers"),
         ({"headers": {"X-Trace": 1}}, TypeError, "headers"),
         ({"headers": {"X-Trace": "t1\r\nX-Evil: 1"}}, ValueError, "headers"),
@@ -267,10 +278,38 @@ def test_the_with_methods_check_their_argument(
 
 @pytest.mark.parametrize(
     ("options", "error"),
-    [({"timeout": "5"}, TypeError), ({"max_retries": -1}, ValueError)],
+    [
+        ({"timeout": "5"}, TypeError),
+        ({"max_retries": -1}, ValueError),
+        ({"max_retry_wait": -0.5}, ValueError),
+        ({"max_retry_wait": math.nan}, ValueError),
+        ({"max_retry_wait": math.inf}, ValueError),
+        ({"max_retry_wait": False}, TypeError),
+    ],
 )
-def test_make_client_checks_timeout_and_max_retries_the_same_way(
+def test_make_client_checks_its_options_as_with_options_does(
     close_server: CloseServer, options: dict[str, Any], error: type[Exception]
 ) -> None:
     with pytest.raises(error, match=next(iter(options))):
         server_client(close_server, **options)
+
+
+def test_max_retry_wait_is_kept_unless_given_and_none_means_no_bound(
+    sync_client: CloseClient,
+) -> None:
+    assert sync_client._policy.max_retry_wait == 60.0
+    assert sync_client.with_options(timeout=5)._policy.max_retry_wait == 60.0
+    assert sync_client.with_options(max_retry_wait=None)._policy.max_retry_wait is None
+    assert sync_client.with_options(max_retry_wait=0)._policy.max_retry_wait == 0.0
+
+
+@pytest.mark.anyio
+async def test_with_options_max_retry_wait_applies_to_its_calls_and_not_the_originals(
+    client: CloseClient, close_server: CloseServer
+) -> None:
+    close_server.rate_limits.set(1, 30.0)
+    await list_sequences.asyncio(client=client)  # the window's one request
+    with pytest.raises(RateLimitError, match="ran out locally"):
+        await list_sequences.asyncio(client=client.with_options(max_retry_wait=1))
+    assert server_calls(close_server) == 1
+    assert client._policy.max_retry_wait == 60.0  # the original would hold the 30 s

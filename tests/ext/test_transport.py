@@ -29,12 +29,20 @@ from close_sequences.models import (
     SequenceCreate,
     SequenceStepInput,
 )
-from tests.ext.fakes import scripted_client, sequence_json
+from tests.ext.fakes import (
+    HoldingGate,
+    Script,
+    Sleeps,
+    gated_clients,
+    scripted_client,
+    sequence_json,
+)
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.anyio
 
 OK = httpx.Response(200, json=sequence_json())
+SEQUENCES = "/api/v1/sequence/"
 
 
 def new_sequence() -> SequenceCreate:
@@ -365,3 +373,36 @@ def test_a_sync_post_is_not_retried_after_a_dropped_connection() -> None:
     with client, pytest.raises(APIConnectionError):
         create_sequence.sync(client=client, body=new_sequence())
     assert script.count == 1
+
+
+# --- max_retry_wait bounds the gate's holds too
+
+
+@pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
+async def test_a_hold_past_max_retry_wait_raises_at_once_without_sending(
+    sync: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sleeps = Sleeps.install(monkeypatch)
+    script, gate = Script([OK]), HoldingGate(3600.0)
+    async_client, sync_client = gated_clients(gate, script, max_retry_wait=60.0)
+
+    async def get() -> object:
+        return sync_client.get(SEQUENCES) if sync else await async_client.get(SEQUENCES)
+
+    with pytest.raises(RateLimitError, match="ran out locally") as caught:
+        await get()
+    assert caught.value.retry_after == 3600.0
+    assert (caught.value.status_code, caught.value.response) == (429, None)
+    assert (script.count, sleeps.seconds, len(gate.released)) == (0, [], 1)
+
+
+@pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
+async def test_max_retry_wait_none_holds_however_long_the_gate_foresees(
+    sync: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sleeps = Sleeps.install(monkeypatch)
+    script, gate = Script([OK]), HoldingGate(3600.0)
+    async_client, sync_client = gated_clients(gate, script, max_retry_wait=None)
+    response = sync_client.get(SEQUENCES) if sync else await async_client.get(SEQUENCES)
+    assert response.status_code == 200
+    assert (script.count, sleeps.seconds) == (1, [3600.0])
