@@ -94,7 +94,8 @@ def describe_error(exc: CloseError) -> tuple[ExitCode, list[str]]:
         return ExitCode.VALIDATION, _validation_lines(exc)
     if isinstance(exc, RateLimitError):
         when = "later" if exc.retry_after is None else f"in {exc.retry_after:g} s"
-        return ExitCode.RATE_LIMITED, [f"rate limited by Close, try again {when}: {exc}"]
+        who = "by Close" if exc.response is not None else "(the budget ran out locally)"
+        return ExitCode.RATE_LIMITED, [f"rate limited {who}, try again {when}: {exc}"]
     if isinstance(exc, APITimeoutError):
         return ExitCode.NETWORK, [f"timed out waiting for Close (see --timeout): {exc}"]
     if isinstance(exc, APIConnectionError):
