@@ -2,14 +2,18 @@
 
 Close limits each endpoint group per API key, whatever process or machine sends. With
 `make_client(rate_limit_url="redis://host:6379/0")` every client on the same key and Close
-host draws from one count in Redis: a reservation is one Lua script, atomic on the server,
-that rolls the window, takes a request or says how long to wait; what any client reads in
-Close's `RateLimit` header is folded into the same count by the same script (an answer that
-says nothing the store did not already know costs no round trip, so a request usually
-costs one). Times are the
-Redis server's clock, so the machines' clocks need not agree. Until the first answer of a
-group tells its limit, one request at a time goes ahead (a fleet that starts together would
-otherwise spend a whole window's worth of 429s learning it).
+host draws from one count in Redis, kept by the rules of `RateLimitGate`: a reservation is
+one Lua script, atomic on the server, that rolls the window once it has certainly ended,
+takes a request of the window's budget, or books the call a place in a later window and
+says how long until it opens (so `max_retry_wait` refuses at once what would wait too long,
+and places are handed out first come, first served across the fleet; a call that gives up
+releases its place). What any client reads in Close's `RateLimit` header is folded into the
+same state by the same script: the window's end bounded by each answer's span (whole-second
+resets included), a `remaining` that rose marking a new window (an answer that says nothing
+the store did not already know costs no round trip). Times are the Redis server's clock, so
+the machines' clocks need not agree. Until the first answer of a group tells its limit, one
+request at a time goes ahead (a fleet that starts together would otherwise spend a whole
+window's worth of 429s learning it); an answer without the header turns pacing off.
 
 Keys are `close-seq:rl:<hash>:<group>`, the hash taken over the Close host and the
 credential (never the credential itself), and expire a minute after their window ends.

@@ -70,6 +70,16 @@ def test_a_fleet_sharing_a_store_loses_no_call_and_meets_no_429(
     assert answered_429(limited_server) == 0
 
 
+def test_a_fleet_sharing_a_store_meets_no_429_on_close_like_windows(
+    redis_server: RedisServer,
+) -> None:
+    # As Close keeps them: windows on the server's clock, `reset` in whole seconds.
+    with CloseServer(rate_limit=RateLimit(limit=LIMIT, aligned=True), latency=0.01) as server:
+        outcome = results(start_fleet(server, redis_server.url + PATIENT))
+        assert outcome == {"ok": WORKERS * CALLS, "errors": []}
+        assert answered_429(server) == 0
+
+
 def test_a_fleet_without_a_store_loses_no_call(limited_server: CloseServer) -> None:
     outcome = results(start_fleet(limited_server, None))
     assert outcome == {"ok": WORKERS * CALLS, "errors": []}
