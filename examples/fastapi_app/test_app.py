@@ -121,7 +121,7 @@ async def test_an_unknown_enrollment_stays_a_404(service: httpx.AsyncClient) -> 
 async def test_close_rate_limiting_becomes_a_503_with_retry_after(
     service: httpx.AsyncClient, close_server: CloseServer
 ) -> None:
-    # Past the SDK's cap on waits (60 s), so it gives up at once with the wait Close asked.
+    # Past the app's cap on waits (5 s), so it gives up at once with the wait Close asked.
     close_server.inject("GET", BULK_PATH + "*", Fault.status(429, headers={"Retry-After": "120"}))
     answer = await service.get("/enrollments/bulkseqsub_1")
     assert answer.status_code == 503
