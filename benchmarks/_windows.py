@@ -76,9 +76,9 @@ class Windows:
         """The mean rate over the whole windows, as a percentage of `limit` (0 without any)."""
         return 100 * statistics.fmean(self.whole) / limit if self.whole else 0.0
 
-    def share_refused(self) -> float:
-        """429s, as a percentage of the requests that reached the server."""
-        return 100 * self.refused / self.sent if self.sent else 0.0
+    def share_refused(self, calls: int) -> float:
+        """429s, as a percentage of the `calls` made (each answered once, at last)."""
+        return 100 * self.refused / calls if calls else 0.0
 
     def rate_cell(self, limit: int) -> str:
         """`mean [lowest window, highest]`, % of the limit, over the whole windows."""

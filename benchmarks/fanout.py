@@ -69,7 +69,7 @@ def run(srv: Server, size: int, limit: int) -> Section:
         raise AssertionError(f"the fan-out listed {result['calls']} subscriptions, not {size}")
     bound = size / limit
     ratio = result["elapsed"] / bound
-    share = 100 * counted.refused / size
+    share = counted.share_refused(size)
     table = [
         ["", "`make_client`, no limiter of the caller's", "target"],
         [f"PUTs sent (one per subscription: {size})", str(counted.sent), ""],

@@ -111,7 +111,7 @@ def run(
     store, sdk, naive = counts["store"], counts["sdk"], counts["sleep429"]
     store_rate = store.percent_of(limit)
     # A tiny run (make bench-quick) may meet no 429 at all: no ratio then.
-    naive_share, sdk_share = naive.share_refused(), sdk.share_refused()
+    naive_share, sdk_share = naive.share_refused(requests), sdk.share_refused(requests)
     half_naive = (
         meets(sdk_share, naive_share / 2, at_most=True)
         if naive_share
@@ -131,8 +131,8 @@ def run(
             store_goal,
         ],
         [
-            "**429s, % of the requests**",
-            *cells(lambda m: f"{counts[m].share_refused():.1f}"),
+            "**429s, % of the GETs**",
+            *cells(lambda m: f"{counts[m].share_refused(requests):.1f}"),
             f"no store ≤ half the sleep fleet's ({naive_share / 2:.1f}%): {half_naive}",
         ],
         ["requests sent", *cells(lambda m: str(counts[m].sent)), ""],
@@ -165,7 +165,7 @@ each, over at least {windows} windows.
             store_goal,
         ],
         [
-            "fleet without store: 429s, % of the requests",
+            "fleet without store: 429s, % of the GETs",
             f"{table[3][2]} (sleep-on-429 fleet: {table[3][1]})",
             f"≤ half the sleep fleet's: {half_naive}",
         ],
