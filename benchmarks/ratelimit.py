@@ -222,7 +222,8 @@ sending its share one after another), against the local server limiting the grou
 row's rate in Close-like windows: on the server's own clock, `reset` in whole seconds
 (`RateLimit(limit=N, window=1.0, aligned=True)`), so the client is not told where a window
 starts. Each row sends N x {windows + 2} GETs. **Rates are counted at the server**, which
-records every decision of its limiter with its 1 s window: the rate is the mean of the
+records every decision of its limiter with its 1 s window (the clock's second, for the
+millisecond row, whose windows do not follow the clock): the rate is the mean of the
 windows strictly between the run's first and last (whole ones; the first is free, since
 every client starts with a window's budget in hand), with the lowest and highest window;
 429s are the server's count over the whole run. **`make_client`**: `get_sequence.asyncio`
