@@ -56,9 +56,22 @@ LOADS = (
 # --- the load generator (a process of its own)
 
 
+async def ask(client: httpx.AsyncClient, url: str) -> tuple[str, bool]:
+    """One request: its status (or what went wrong), and whether a 503 said when to retry."""
+    try:
+        answer = await client.get(url)
+    except httpx.TimeoutException:
+        return "timed out", False
+    except httpx.HTTPError as exc:
+        return type(exc).__name__, False
+    told = answer.status_code == 503 and answer.headers.get("Retry-After", "").isdigit()
+    return str(answer.status_code), told
+
+
 async def generate(
     url: str, callers: int, seconds: float, headers: dict[str, str]
 ) -> dict[str, Any]:
+    """`callers` closed loops on `url` for `seconds`; the answers by status, and their times."""
     statuses: collections.Counter[str] = collections.Counter()
     times: list[float] = []
     retry_after = 0
@@ -71,17 +84,9 @@ async def generate(
             nonlocal retry_after
             await anyio.sleep(CYCLE * index / callers)  # arrivals spread over the cycle
             while (began := time.monotonic()) < until:
-                try:
-                    answer = await client.get(url)
-                    status = str(answer.status_code)
-                    retry_after += (
-                        status == "503" and answer.headers.get("Retry-After", "").isdigit()
-                    )
-                except httpx.TimeoutException:
-                    status = "timed out"
-                except httpx.HTTPError as exc:
-                    status = type(exc).__name__
+                status, told = await ask(client, url)
                 statuses[status] += 1
+                retry_after += told
                 times.append(time.monotonic() - began)
                 await anyio.sleep(max(0.0, began + CYCLE - time.monotonic()))
 
