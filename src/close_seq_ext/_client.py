@@ -21,7 +21,13 @@ from typing import Any
 import attrs
 import httpx
 
-from ._close_client import Account, CloseClient, checked_max_retries, checked_timeout
+from ._close_client import (
+    Account,
+    CloseClient,
+    checked_max_retries,
+    checked_max_retry_wait,
+    checked_timeout,
+)
 from ._errors import CloseError
 from ._logging import log_to_stderr_from_env
 from ._ratelimit import Gate, RateLimitGate
@@ -88,7 +94,7 @@ def make_client(
     base_url: str | None = None,
     timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
     max_retries: int = 4,
-    max_retry_wait: float = 60.0,
+    max_retry_wait: float | None = 60.0,
     backoff_initial: float = 0.5,
     backoff_max: float = 8.0,
     allow_insecure_http: bool = False,
@@ -111,9 +117,13 @@ def make_client(
             `max_retries`, headers) for some calls, over the same connections.
         max_retries: Retries after the first try, for gateway errors and failed connections
             (see `_retry` for which requests may be retried). Default 4.
-        max_retry_wait: The most time one call waits out 429s, in seconds, over all its
-            tries: a 429 is retried, for every method, while the waits Close asks for fit
-            in it; one that does not raises `RateLimitError` at once. Default 60.
+        max_retry_wait: The most one call waits for Close's rate limit, in seconds, in all:
+            the holds before sending while the window's budget is handed out, and the waits
+            after 429s (retried for every method). When the wait the gate foresees would
+            pass it, the call raises `RateLimitError` at once, sending nothing, with
+            `retry_after` the foreseen wait. 0: never wait; None: no bound. Default 60,
+            for scripts that fan out many calls; a service answering users wants a few
+            seconds (`with_options(max_retry_wait=5)`), then 503 with `Retry-After`.
         backoff_initial: The first wait, in seconds, when Close names none; it doubles with
             each retry, and each wait is drawn between half and all of it. Default 0.5.
         backoff_max: The longest such wait, in seconds. Default 8.
@@ -138,9 +148,10 @@ def make_client(
             `CLOSE_OAUTH_TOKEN`.
         ValueError: Both a key and a token, an empty or malformed credential, an unsafe
             base URL, a `rate_limit_url` that is not a Redis URL, a `tz_offset` outside
-            -12..14 hours, a `timeout` not above 0, a negative `max_retries`, or a
-            `CLOSE_LOG` other than `info` or `debug`.
-        TypeError: A `tz_offset`, `timeout` or `max_retries` of the wrong type.
+            -12..14 hours, a `timeout` not above 0, a negative `max_retries`, a negative,
+            NaN or infinite `max_retry_wait`, or a `CLOSE_LOG` other than `info` or `debug`.
+        TypeError: A `tz_offset`, `timeout`, `max_retries` or `max_retry_wait` of the
+            wrong type.
         ImportError: `rate_limit_url` without the `redis` extra installed.
 
     Example:
@@ -155,7 +166,7 @@ def make_client(
     check_base_url(base_url, allow_insecure_http=allow_insecure_http)
     policy = RetryPolicy(
         max_retries=checked_max_retries(max_retries),
-        max_retry_wait=max_retry_wait,
+        max_retry_wait=checked_max_retry_wait(max_retry_wait),
         backoff_initial=backoff_initial,
         backoff_max=backoff_max,
     )

@@ -30,7 +30,18 @@ from ._ratelimit_redis import RedisGate
 from ._retry import RetryPolicy
 from ._transport import AsyncCloseTransport, CloseTransport
 
-__all__ = ["Account", "CloseClient", "account_of", "checked_max_retries", "checked_timeout"]
+__all__ = [
+    "Account",
+    "CloseClient",
+    "account_of",
+    "checked_max_retries",
+    "checked_max_retry_wait",
+    "checked_timeout",
+]
+
+# `with_options` leaves an option as it is when it is not given; None means "no bound" for
+# `max_retry_wait`, so that one needs another marker.
+_KEEP: Any = object()
 
 _SETTINGS_INSTEAD = (
     "it would replace the SDK's transport, and with it authentication, retries, rate limits "
@@ -107,8 +118,10 @@ class CloseClient(Client):
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         headers: Mapping[str, str] | None = None,
+        max_retry_wait: float | None = _KEEP,
     ) -> CloseClient:
-        """A client for calls that need another timeout, retry count or extra headers.
+        """A client for calls that need another timeout, retry count, rate-limit wait or
+        extra headers.
 
         It shares this client's connection pool and rate-limit budget; this client does not
         change. Options left as None keep this client's. A derived client needs no closing
@@ -118,6 +131,8 @@ class CloseClient(Client):
             timeout: Seconds (or an `httpx.Timeout`) for each try.
             max_retries: Retries after the first try (0: none).
             headers: Sent with every request, in addition to (or replacing) this client's.
+            max_retry_wait: The most one call waits for the rate limit, in seconds (see
+                `make_client`); None: no bound. Not given: this client's.
 
         Raises:
             TypeError, ValueError: An option of the wrong type or out of range, named.
@@ -125,11 +140,16 @@ class CloseClient(Client):
         Example:
             slow = client.with_options(timeout=120)
             bulk = await create_bulk_sequence_subscription.asyncio(client=slow, body=...)
+            # In a request handler: a few seconds for the budget, then 503 + Retry-After.
+            handler_client = client.with_options(max_retry_wait=5)
         """
         checked_timeout_ = None if timeout is None else checked_timeout(timeout)
-        policy = None
+        changes: dict[str, Any] = {}
         if max_retries is not None:
-            policy = attrs.evolve(self._policy, max_retries=checked_max_retries(max_retries))
+            changes["max_retries"] = checked_max_retries(max_retries)
+        if max_retry_wait is not _KEEP:
+            changes["max_retry_wait"] = checked_max_retry_wait(max_retry_wait)
+        policy = attrs.evolve(self._policy, **changes) if changes else None
         extra = None if headers is None else _checked_strings("headers", headers)
         return self._derive(timeout=checked_timeout_, policy=policy, headers=extra)
 
@@ -254,6 +274,27 @@ def checked_max_retries(max_retries: object) -> int:
     if max_retries < 0:
         raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
     return max_retries
+
+
+def checked_max_retry_wait(max_retry_wait: object) -> float | None:
+    """`max_retry_wait`, checked: seconds, 0 or more, or None for no bound.
+
+    >>> checked_max_retry_wait(5)
+    5.0
+    """
+    if max_retry_wait is None:
+        return None
+    if isinstance(max_retry_wait, bool) or not isinstance(max_retry_wait, int | float):
+        raise TypeError(
+            "max_retry_wait must be seconds as an int or float, or None for no bound, "
+            f"got {type(max_retry_wait).__name__}"
+        )
+    if not math.isfinite(max_retry_wait) or max_retry_wait < 0:
+        raise ValueError(
+            "max_retry_wait must be a finite number of seconds, 0 or more (None for no "
+            f"bound), got {max_retry_wait!r}"
+        )
+    return float(max_retry_wait)
 
 
 def _checked_strings(name: str, values: object) -> dict[str, str]:

@@ -8,7 +8,7 @@
     │   ├── AuthenticationError     401
     │   ├── PermissionDeniedError   403
     │   ├── NotFoundError           404
-    │   ├── RateLimitError          429
+    │   ├── RateLimitError          429 (or the budget ran out before sending)
     │   └── ServerError             5xx
     ├── APIResponseValidationError  a 2xx answer whose body is not what the contract says
     ├── BulkActionFailed            a bulk action ended in `error`
@@ -134,22 +134,67 @@ class NotFoundError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    """Raised for a 429 that retries could not get past.
+    """Raised when a call cannot be sent within its `max_retry_wait`.
+
+    Either Close answered 429 and the wait it asked for did not fit, or the client's own
+    rate-limit gate foresaw a wait for the budget past `max_retry_wait` and raised at once,
+    before sending anything (`RateLimitError.before_sending`). Then `response` is None,
+    `status_code` is still 429 (a 503 + `Retry-After` in a service is the same answer) and
+    the message says the budget ran out locally.
 
     Attributes:
-        retry_after: Seconds Close asked to wait, or `None` if it did not say.
+        retry_after: Seconds until the call would fit (Close's wait, or the gate's
+            foreseen one), or `None` if nothing said.
+        response: Close's 429 answer, or None when nothing was sent.
+
+    Example:
+        try:
+            await get_sequence.asyncio("seq_1", client=client.with_options(max_retry_wait=5))
+        except RateLimitError as exc:
+            return JSONResponse(status_code=503, headers={"Retry-After": ...})
     """
+
+    response: httpx.Response | None  # type: ignore[assignment]
 
     def __init__(
         self,
         message: str,
         *,
-        response: httpx.Response,
+        response: httpx.Response | None,
         body: object | None = None,
         retry_after: float | None = None,
+        request: httpx.Request | None = None,
     ) -> None:
-        super().__init__(message, response=response, body=body)
+        if response is not None:
+            super().__init__(message, response=response, body=body)
+        else:
+            where = "" if request is None else f" on {request.method} {request.url.path}"
+            CloseError.__init__(self, f"429{where}: {message}")
+            self.message, self.response, self.status_code, self.body = message, None, 429, body
         self.retry_after = retry_after
+
+    @classmethod
+    def before_sending(
+        cls,
+        request: httpx.Request,
+        *,
+        retry_after: float,
+        waited: float,
+        max_retry_wait: float | None,
+    ) -> RateLimitError:
+        """The error of a call the client did not send: its wait would pass `max_retry_wait`.
+
+        >>> request = httpx.Request("GET", "https://api.close.com/api/v1/sequence/")
+        >>> RateLimitError.before_sending(request, retry_after=2.5, waited=0, max_retry_wait=1)
+        RateLimitError('429 on GET /api/v1/sequence/: rate-limit budget ran out locally: ...')
+        """
+        bound = "no bound" if max_retry_wait is None else f"{max_retry_wait:g}s"
+        message = (
+            "rate-limit budget ran out locally: sending would mean waiting "
+            f"{retry_after:.2f}s more (after {waited:.2f}s), past max_retry_wait={bound}; "
+            "nothing was sent"
+        )
+        return cls(message, response=None, request=request, retry_after=retry_after)
 
 
 class ServerError(APIStatusError):

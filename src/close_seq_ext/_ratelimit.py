@@ -1,24 +1,31 @@
-"""Coordinated slow-down: requests of one client share what Close says of its rate limits.
+"""Coordinated slow-down: the calls of one client share what Close says of its rate limits.
 
-Close limits each endpoint group (method and path pattern) per API key, and tells the
-state of the limit on every answer: `RateLimit: limit=100, remaining=7, reset=2`. A client
-that only reacts to 429s lets all its concurrent tasks run into the wall together and then
-retry together. Instead, `RateLimitGate` keeps, per group, the requests left in the current
-window and when it resets. A request reserves one before it is sent; when none are left, it
-waits for the reset, and the requests that wake then are again counted against the new
-window, so at most `limit` of them go out at once.
+Close limits each endpoint group (method and path pattern) per API key, in fixed windows,
+and tells the state of the limit on every answer: `RateLimit: limit=20, remaining=7,
+reset=1`. `reset` is whole seconds, rounded up, and Close does not say when a window began.
+`RateLimitGate` keeps, per group, what the answers told and hands out each window's budget,
+never more:
 
-The counts are Close's, corrected for what is in flight: an answer's `remaining` was
-counted when Close handled that request, before the requests sent after it reached Close,
-so the gate also counts the requests it let through in the window and never allows more
-than `limit` of them (for a client alone on its key, that count is exact; Close's lower
-counts show other clients). An answer can only lower the remaining count of the window it
-belongs to (answers to earlier requests arrive late), answers from a window the gate saw
-end are ignored, and a later window replaces it.
-
-Until the first answer of a group arrives nothing is known of its limit, so a first burst
-larger than the limit still meets 429s; those are retried after Close's announced wait,
-and from then on the group is paced.
+- **Probe.** Until a group's limit is known, one request goes and the others wait for its
+  answer, so a burst to a new group does not run into 429s. An answer without a `RateLimit`
+  header (a proxy, a mock transport) means no pacing: only 429s are waited out.
+- **Tickets, first come first served.** Every call holds a `Ticket`. A call that finds the
+  window's budget handed out queues, in arrival order, for a place in the k-th next window
+  (once the earlier windows' budgets are handed out); so the wait is known when it queues
+  (`reserve` returns it), no call starves while later ones pass, and a call whose wait would
+  pass its `max_retry_wait` is refused at once (`_transport`). A ticket released while
+  queued (the call was cancelled or timed out) gives its place back: the calls behind it
+  move up.
+- **Window boundaries from the answers.** Each answer bounds the end of the window Close
+  handled it in: between sending and receiving, so the end lies in
+  ``(sent + reset - 1, received + reset]`` for whole-second resets (millisecond resets give a
+  tighter span). The gate intersects the spans of one window's answers, and sends the next
+  window's budget once the window is certainly over (the upper bound). An answer whose
+  `remaining` rose again (more left than the requests already answered allow in one window)
+  was handled in a new window: the window ended before the gate thought, and the gate moves
+  on at once. An answer's `remaining`, less the requests the gate let through after it,
+  caps the rest of the window (Close's lower counts show other clients on the key).
+- **Late answers** to requests let through in a window the gate has left are ignored.
 
 Other processes on the same key (a fleet without the Redis store of `_ratelimit_redis`)
 are invisible until Close refuses: 429s although the gate let no more than the limit
@@ -27,12 +34,20 @@ of the last window that Close counted in this one, so it takes a tenth of the li
 least 2). Then the gate takes a share of each window instead of all of it: after such a
 window, as many requests as Close granted it there; after a window without one that Close
 did not see spent, a tenth of the limit more (so the shares grow back as the others go
-quiet, much as TCP's congestion window does). The wake-ups at a reset are spread over
-`_JITTER` seconds, so the processes do not all return in the same instant.
+quiet, much as TCP's congestion window does). The wake-ups at a window's start are then
+spread over `_JITTER` seconds, so the processes do not all return in the same instant.
+
+    gate = RateLimitGate()
+    ticket = Ticket("GET /api/v1/sequence/")
+    wait = gate.reserve(ticket)  # 0.0: send now; else hold that long and reserve again
+    gate.observe(ticket, response)
+    gate.release(ticket)  # always, when the call ends
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import random
 import re
 import threading
@@ -43,15 +58,22 @@ from typing import Protocol
 import attrs
 import httpx
 
-__all__ = ["Gate", "RateLimitGate", "endpoint_group", "rate_limit_fields"]
+__all__ = [
+    "Gate",
+    "RateLimitGate",
+    "Ticket",
+    "endpoint_group",
+    "rate_limit_fields",
+    "reset_granularity",
+]
 
 # Path segments that name a collection; any other segment is an object id.
 _COLLECTIONS = frozenset({"api", "v1", "sequence", "sequence_subscription", "bulk_action"})
 _FIELD = re.compile(r"\b(limit|remaining|reset)=\s*([0-9]+(?:\.[0-9]+)?)")
-# Without a known reset, a group that ran out waits this long for an answer to tell more.
+_RESET_TEXT = re.compile(r"\breset=\s*[0-9]+(\.[0-9]*)?")
+# While a group's limit is being learned (its probe in flight), or nothing says when the
+# window ends, a waiting call asks again after this long.
 UNKNOWN_RESET_WAIT = 0.05
-# Two windows whose resets are this close (in seconds) are the same window.
-SAME_WINDOW = 0.25
 # On a key shared with other processes: the most a wake-up at a reset is delayed, at random,
 # and how much of the limit a window without a sign of them gives back to the share.
 _JITTER = 0.05
@@ -82,32 +104,94 @@ def rate_limit_fields(response: httpx.Response) -> tuple[int, float, int | None]
     return int(float(fields["remaining"])), float(fields["reset"]), limit
 
 
+def reset_granularity(response: httpx.Response) -> float:
+    """How coarse the answer's `reset` is: 1.0 for whole seconds (Close's), 0.001 for
+    ``reset=0.250``. A whole-second `reset` is rounded up, so the window ends up to that
+    much earlier than it says.
+
+    >>> reset_granularity(httpx.Response(200, headers={"RateLimit": "remaining=1, reset=0.25"}))
+    0.01
+    """
+    match = _RESET_TEXT.search(response.headers.get("ratelimit", ""))
+    decimals = len(match.group(1)) - 1 if match and match.group(1) else 0
+    return 10.0**-decimals if decimals > 0 else 1.0
+
+
 class Gate(Protocol):
     """What the transports ask of a gate: `RateLimitGate`, or the Redis one of a fleet.
 
-    The sync methods serve sync clients, the `a`-prefixed twins async ones (the Redis gate
-    waits on the network there).
+    Each call holds one `Ticket` from its first `reserve` to its `release`. The sync methods
+    serve sync clients, the `a`-prefixed twins async ones (the Redis gate waits on the
+    network there).
     """
 
-    def reserve(self, group: str) -> float: ...
-    def observe(self, group: str, response: httpx.Response) -> None: ...
-    def block(self, group: str, seconds: float) -> None: ...
+    def reserve(self, ticket: Ticket) -> float: ...
+    def observe(self, ticket: Ticket, response: httpx.Response) -> None: ...
+    def block(self, ticket: Ticket, seconds: float) -> None: ...
+    def release(self, ticket: Ticket) -> None: ...
     def close(self) -> None: ...
-    async def areserve(self, group: str) -> float: ...
-    async def aobserve(self, group: str, response: httpx.Response) -> None: ...
-    async def ablock(self, group: str, seconds: float) -> None: ...
+    async def areserve(self, ticket: Ticket) -> float: ...
+    async def aobserve(self, ticket: Ticket, response: httpx.Response) -> None: ...
+    async def ablock(self, ticket: Ticket, seconds: float) -> None: ...
+    async def arelease(self, ticket: Ticket) -> None: ...
     async def aclose(self) -> None: ...
 
 
+@attrs.define(eq=False)
+class Ticket:
+    """One call's place at its group's gate, from its first `reserve` to its `release`.
+
+    >>> Ticket("GET /api/v1/sequence/").group
+    'GET /api/v1/sequence/'
+    """
+
+    group: str
+    seq: int = 0
+    """Arrival order at the gate (0: not yet arrived): the order the queue serves."""
+    queued: bool = False
+    epoch: int = -1
+    """The window (the gate's count) it was let through in; -1 before."""
+    index: int = 0
+    """Its number among the requests let through in that window (1 for the first)."""
+    settled: int = 0
+    """Requests of that window answered (not 429) before it was sent: Close counted them."""
+    sent_at: float = 0.0
+    pending: bool = False
+    """Let through, and its answer not yet seen."""
+    paced: bool = False
+    """Let through while the group's limit was known."""
+    probe: bool = False
+    """The one request that learns an unknown group's limit."""
+    booked: int | None = None
+    """For the fleet's store: the window (the store's count) it has a place in."""
+    via_store: bool = False
+    """For the fleet's store: let through by the store, not by the in-process fallback."""
+
+
 @attrs.define
-class _Window:
+class _Group:
+    """What the gate knows of one group's limit, and who waits for it."""
+
     limit: int | None = None
-    remaining: int | None = None
-    reset_at: float | None = None
+    period: float = 0.0
+    """The window's length as far as answers tell: the longest `reset` seen."""
+    unpaced: bool = False
+    """Answers carry no `RateLimit` header: no pacing, only 429s are waited out."""
+    probing: bool = False
+    epoch: int = 0
     used: int = 0
-    """Requests let through since this window began, as far as the gate knows."""
-    ended_at: float | None = None
-    """When the window before ended: answers that reset by then are late ones from it."""
+    """Requests let through in this window."""
+    settled: int = 0
+    """Answers (not 429) to this window's requests."""
+    ceiling: int | None = None
+    """The most requests Close lets through in this window, by its answers' `remaining`."""
+    ends_lo: float | None = None
+    ends_hi: float | None = None
+    """The window certainly ended by then (the intersection of its answers' spans)."""
+    guessed: bool = False
+    """`ends_hi` is a guess (a window's length after the last), until an answer tells."""
+    blocked_until: float | None = None
+    in_flight: int = 0
     share: float | None = None
     """The requests this process takes of a window on a key it shares; None: all of it."""
     refusals: int = 0
@@ -116,123 +200,235 @@ class _Window:
     """Answers that were not 429s in this window."""
     spent: bool = False
     """Whether an answer of this window said Close had none left."""
+    queue: list[Ticket] = attrs.Factory(list)
+
+    def capacity(self) -> int:
+        assert self.limit is not None
+        return self.limit if self.share is None else max(1, int(self.share))
+
+    def available(self) -> int:
+        most = self.capacity()
+        if self.ceiling is not None:
+            most = min(most, self.ceiling)
+        return max(0, most - self.used)
 
     def roll(self, now: float) -> None:
-        """Start a new window if this one's reset has passed."""
-        if self.reset_at is not None and now >= self.reset_at:
-            # Count against the new window until an answer says more.
-            self.ended_at, self.reset_at = self.reset_at, None
-            if self.refusals >= max(2, self.limit // 10 if self.limit else 0):
+        """Move to the next window once this one has certainly ended."""
+        # Without an answer's bounds, a 429's wait ends the window.
+        ends = self.ends_hi if self.ends_hi is not None else self.blocked_until
+        if ends is not None and now >= ends and (self.ends_hi is not None or self.used > 0):
+            self.next_window(now, used=0)
+
+    def next_window(self, now: float, *, used: int) -> None:
+        if self.limit is not None:
+            if self.refusals >= max(2, self.limit // 10):
                 # Other processes spent the window: take what Close granted this one.
                 self.share = float(max(1, self.granted))
-            elif self.share is not None and self.limit is not None and not self.spent:
+            elif self.share is not None and not self.spent:
                 grown = self.share + _SHARE_GROWTH * self.limit
                 self.share = grown if grown < self.limit else None
-            self.refusals, self.spent, self.used, self.granted = 0, False, 0, 0
-            self.remaining = self.limit if self.share is None else max(1, int(self.share))
+        self.refusals, self.spent, self.granted = 0, False, 0
+        self.epoch += 1
+        self.used, self.settled, self.ceiling = used, 0, None
+        # Until an answer tells, the new window ends at most a window's length from now (on
+        # Close's clock-aligned windows; a server that starts one at the first request is
+        # corrected by the first answer).
+        last = self.ends_hi if self.ends_hi is not None else now
+        self.ends_lo = None
+        self.ends_hi = max(now, last) + self.period if self.period > 0 else None
+        self.guessed = True
 
-    def wait_for_reset(self, now: float) -> float:
-        assert self.reset_at is not None
+    def blocked(self, now: float) -> bool:
+        return self.blocked_until is not None and now < self.blocked_until
+
+    def foreseen(self, position: int, now: float) -> float:
+        """The wait of the ticket at `position` in the queue; 0.0 if it may go now."""
+        if self.limit is None:
+            return UNKNOWN_RESET_WAIT
+        available = 0 if self.blocked(now) else self.available()
+        if position < available:
+            return 0.0
+        opens = self.ends_hi
+        if self.blocked_until is not None:
+            opens = max(opens or 0.0, self.blocked_until)
+        if opens is None:
+            return UNKNOWN_RESET_WAIT
+        later = (position - available) // self.capacity()
         spread = 0.0 if self.share is None else random.uniform(0, _JITTER)
-        return self.reset_at - now + spread
+        # A zero or negative wait would spin: the window is over, the next reserve rolls.
+        return max(opens + later * self.period - now + spread, 1e-3)
 
-    def refused(self) -> None:
-        """Close answered 429: if the gate kept within the limit, others may share the key."""
-        # Not so after a first burst sent before the limit was known.
-        if self.limit is not None and self.used <= self.limit:
-            self.refusals += 1
+    def let_through(self, ticket: Ticket, now: float) -> None:
+        if ticket.queued:
+            del self.queue[self.position(ticket)]
+            ticket.queued = False
+        self.used += 1
+        self.in_flight += 1
+        ticket.epoch, ticket.index, ticket.settled = self.epoch, self.used, self.settled
+        ticket.sent_at, ticket.pending, ticket.paced = now, True, self.limit is not None
+
+    def position(self, ticket: Ticket) -> int:
+        return bisect.bisect_left(self.queue, ticket.seq, key=_arrival)
+
+    def enqueue(self, ticket: Ticket) -> int:
+        if not ticket.queued:
+            bisect.insort(self.queue, ticket, key=_arrival)
+            ticket.queued = True
+        return self.position(ticket)
+
+    def answered(self, ticket: Ticket) -> None:
+        """The ticket's request came back (or never will): it is no longer in flight."""
+        if ticket.pending:
+            ticket.pending = False
+            self.in_flight -= 1
+        if ticket.probe:
+            ticket.probe, self.probing = False, False
+
+
+def _arrival(ticket: Ticket) -> int:
+    return ticket.seq
 
 
 class RateLimitGate:
-    """Per-group counts of the requests Close still allows; shared by all of a client's tasks.
+    """Per-group windows, budgets and queues; shared by all of a client's tasks and threads.
 
-    `reserve()` and `observe()` never block: they return how long to wait and the transports
-    hold the request (through `_waits`), so one gate serves sync and async clients.
+    Nothing here blocks: `reserve()` returns how long to wait and the transports hold the
+    request (through `_waits`), so one gate serves sync and async clients.
 
     >>> gate = RateLimitGate()
-    >>> gate.reserve("GET /api/v1/sequence/")
+    >>> gate.reserve(Ticket("GET /api/v1/sequence/"))  # the probe of an unknown group
     0.0
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
-        self._windows: dict[str, _Window] = {}
+        self._groups: dict[str, _Group] = {}
+        self._arrivals = itertools.count(1)
         # Sync clients may share the gate across threads; the lock is never held while waiting.
         self._lock = threading.Lock()
 
-    def reserve(self, group: str) -> float:
-        """Take one request of `group`'s window; return 0.0, or the seconds to wait first.
+    def reserve(self, ticket: Ticket) -> float:
+        """Take a place in `ticket`'s group: 0.0 to send now, or the seconds to wait first.
 
-        After waiting, call `reserve` again: another task may have taken the slot.
+        After waiting, call `reserve` again with the same ticket: it keeps its place in the
+        queue, and the wait may have changed with what answers told meanwhile.
         """
         with self._lock:
-            window = self._windows.setdefault(group, _Window())
+            group = self._groups.setdefault(ticket.group, _Group())
             now = self._clock()
-            window.roll(now)
-            if window.remaining is None or window.remaining > 0:
-                if window.remaining is not None:
-                    window.remaining -= 1
-                window.used += 1
+            if not ticket.seq:
+                ticket.seq = next(self._arrivals)
+            group.answered(ticket)  # a retry: the last try's request is over
+            group.roll(now)
+            if group.unpaced:
+                if group.blocked(now):
+                    assert group.blocked_until is not None
+                    return group.blocked_until - now
+                group.let_through(ticket, now)
                 return 0.0
-            if window.reset_at is None:
-                return UNKNOWN_RESET_WAIT
-            return window.wait_for_reset(now)
+            position = group.enqueue(ticket)
+            if group.limit is None:
+                if group.probing or position > 0 or group.blocked(now):
+                    if group.blocked_until is not None and group.blocked(now):
+                        return group.blocked_until - now
+                    return UNKNOWN_RESET_WAIT
+                group.probing = ticket.probe = True
+                group.let_through(ticket, now)
+                return 0.0
+            wait = group.foreseen(position, now)
+            if wait == 0.0:
+                group.let_through(ticket, now)
+            return wait
 
-    def observe(self, group: str, response: httpx.Response) -> None:
-        """Learn the state of `group`'s limit from an answer's `RateLimit` header."""
+    def observe(self, ticket: Ticket, response: httpx.Response) -> None:
+        """Learn the state of the group's limit from the answer to `ticket`'s request."""
         fields = rate_limit_fields(response)
-        if fields is None:
-            return
-        remaining, reset, limit = fields
-        now = self._clock()
-        reset_at = now + reset
+        granularity = reset_granularity(response)
         with self._lock:
-            window = self._windows.setdefault(group, _Window())
-            window.roll(now)
-            window.granted += response.status_code != 429
-            window.spent = window.spent or remaining == 0
-            if window.ended_at is not None and reset_at <= window.ended_at + SAME_WINDOW:
-                return  # a late answer from a window that is over
+            group = self._groups.setdefault(ticket.group, _Group())
+            now = self._clock()
+            current = ticket.epoch == group.epoch and ticket.pending
+            group.answered(ticket)
+            if fields is None:
+                if group.limit is None and response.status_code < 500:
+                    group.unpaced = True  # a proxy or a mock: nothing to pace by
+                return
+            group.unpaced = False
+            remaining, reset, limit = fields
+            group.period = max(group.period, reset)
             if limit is not None:
-                window.limit = limit
-            if window.reset_at is not None and reset_at > window.reset_at + SAME_WINDOW:
-                window.used = 0  # a later window than the gate knew of: Close's count is all
-            if window.limit is not None:
-                remaining = min(remaining, window.limit - window.used)
-            if window.share is not None:
-                remaining = min(remaining, int(window.share) - window.used)
-            if window.reset_at is not None and window.remaining is not None:
-                if reset_at < window.reset_at - SAME_WINDOW:
-                    return  # a late answer from a window that is over
-                if reset_at <= window.reset_at + SAME_WINDOW:
-                    remaining = min(remaining, window.remaining)
-                    # Each answer's reset, counted from when it arrived, ends the window a
-                    # little late (by how long it took to come back); the earliest is the
-                    # closest to Close's own end, and still not before it.
-                    reset_at = min(reset_at, window.reset_at)
-            window.remaining = max(0, remaining)
-            window.reset_at = reset_at
+                group.limit = limit
+            elif group.limit is None:
+                group.limit = remaining + max(1, ticket.index)
+            if not current:
+                return  # a late answer from a window the gate has left
+            refused = response.status_code == 429
+            if not refused:
+                group.granted += 1
+            group.spent = group.spent or remaining == 0
+            # Close handled the request between sending and this answer; `reset` counted
+            # from then, rounded up to its granularity, ends the window.
+            low = ticket.sent_at + reset - granularity
+            high = now + reset + (0.0 if granularity >= 1 else granularity)
+            if not refused and remaining > group.limit - ticket.settled - 1:
+                # More left than one window allows after the answers seen before sending:
+                # Close handled it in a new window, which began before it came back.
+                group.next_window(now, used=group.in_flight + 1)
+                group.ends_lo, group.ends_hi, group.guessed = low, high, False
+                group.ceiling = group.used + remaining
+                group.settled = 1
+                return
+            if not refused:
+                group.settled += 1
+            if group.guessed or group.ends_hi is None or group.ends_lo is None:
+                group.ends_lo, group.ends_hi, group.guessed = low, high, False
+            else:
+                group.ends_lo = max(group.ends_lo, low)
+                group.ends_hi = min(group.ends_hi, high)
+                if group.ends_lo > group.ends_hi:
+                    # The answers disagree (a server whose windows move): trust the newest.
+                    group.ends_lo, group.ends_hi = low, high
+            ceiling = ticket.index + remaining
+            group.ceiling = ceiling if group.ceiling is None else min(group.ceiling, ceiling)
 
-    def block(self, group: str, seconds: float) -> None:
-        """Hold back `group` for `seconds`: Close answered 429 and asked for that wait."""
+    def block(self, ticket: Ticket, seconds: float) -> None:
+        """Hold back the group for `seconds`: Close answered 429 and asked for that wait."""
         with self._lock:
-            window = self._windows.setdefault(group, _Window())
-            window.refused()
-            window.remaining = 0
-            window.reset_at = self._clock() + seconds
+            group = self._groups.setdefault(ticket.group, _Group())
+            until = self._clock() + seconds
+            if group.blocked_until is None or group.blocked_until < until:
+                group.blocked_until = until
+            # Within the limit and still refused: others may share the key.
+            if ticket.paced and ticket.epoch == group.epoch:
+                group.refusals += 1
+
+    def release(self, ticket: Ticket) -> None:
+        """The call is over (answered, failed, cancelled): a queued ticket gives its place
+        back, so the calls behind it move up; a probe without an answer lets another go."""
+        with self._lock:
+            group = self._groups.get(ticket.group)
+            if group is None:
+                return
+            if ticket.queued:
+                del group.queue[group.position(ticket)]
+                ticket.queued = False
+            group.answered(ticket)
 
     def close(self) -> None:
         """Nothing to release: the counts live in this process."""
 
     # The async twins: nothing here waits, so they only call the sync methods.
-    async def areserve(self, group: str) -> float:
-        return self.reserve(group)
+    async def areserve(self, ticket: Ticket) -> float:
+        return self.reserve(ticket)
 
-    async def aobserve(self, group: str, response: httpx.Response) -> None:
-        self.observe(group, response)
+    async def aobserve(self, ticket: Ticket, response: httpx.Response) -> None:
+        self.observe(ticket, response)
 
-    async def ablock(self, group: str, seconds: float) -> None:
-        self.block(group, seconds)
+    async def ablock(self, ticket: Ticket, seconds: float) -> None:
+        self.block(ticket, seconds)
+
+    async def arelease(self, ticket: Ticket) -> None:
+        self.release(ticket)
 
     async def aclose(self) -> None:
         self.close()

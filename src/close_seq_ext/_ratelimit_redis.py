@@ -36,10 +36,17 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
+import attrs
 import httpx
 
 from ._logging import ratelimit_logger
-from ._ratelimit import SAME_WINDOW, UNKNOWN_RESET_WAIT, RateLimitGate, rate_limit_fields
+from ._ratelimit import (
+    UNKNOWN_RESET_WAIT,
+    RateLimitGate,
+    Ticket,
+    rate_limit_fields,
+    reset_granularity,
+)
 
 if TYPE_CHECKING:
     import asyncio
@@ -61,67 +68,148 @@ _RETRY_STORE = 1.0
 _SLOW_FOR = 0.25
 _ASK_AGAIN = 0.01
 
-# KEYS[1]: the group's hash. ARGV: "reserve" | "observe", remaining, reset, limit or "" |
-# "block", seconds. Returns, as text (Redis would truncate a Lua number to an integer), the
-# seconds to wait before sending (reserve; else 0), then the requests left in the window and
-# the seconds to its reset as the store knows them (-1: unknown). Mirrors `RateLimitGate`,
-# whose docstrings explain each rule.
+# KEYS[1]: the group's hash. ARGV[1] is the operation:
+#   reserve, booked window or ""                  -> go now, or a place in a later window
+#   observe, remaining, reset, limit or "", granularity, age (seconds since sent),
+#            window, index, settled, refused (1/0) -> fold an answer in
+#   plain, probe (1/0), not a 5xx (1/0)           -> an answer without the RateLimit header
+#   block, seconds                                -> Close answered 429 and asked that wait
+#   release, probe (1/0), booked window or ""     -> a call ended before its place was used
+# Returns, as text (Redis would truncate a Lua number to an integer): the seconds to wait
+# (0: send now), the window (the store's count) the ticket went in or has a place in, the
+# store's current window, the ticket's index and settled count there, 1 if it is the probe,
+# then the most requests the current window allows (-1: unknown), 1 if its end is a guess,
+# and the seconds to its certain end (-1: unknown). Mirrors `RateLimitGate`, whose
+# docstrings explain each rule; times are the Redis server's clock.
 _SCRIPT = string.Template("""
 if redis.replicate_commands then redis.replicate_commands() end
-local UNKNOWN_WAIT, PROBE, SAME, KEEP = $unknown_wait, 1.0, $same_window, 60
+local UNKNOWN_WAIT, PROBE, KEEP = $unknown_wait, 1.0, 60
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local f = redis.call('HMGET', KEYS[1], 'limit', 'remaining', 'reset_at', 'used', 'ended_at',
-                     'probe_until')
-local limit, remaining, reset_at = tonumber(f[1]), tonumber(f[2]), tonumber(f[3])
-local used, ended_at, probe_until = tonumber(f[4]) or 0, tonumber(f[5]), tonumber(f[6])
-if reset_at and now >= reset_at then
-  ended_at, reset_at, remaining, used = reset_at, nil, limit, 0
+local names = {'limit', 'period', 'unpaced', 'probe_until', 'epoch', 'used', 'answered',
+               'settled', 'ceiling', 'ends_lo', 'ends_hi', 'guessed', 'blocked_until', 'booked'}
+local f = redis.call('HMGET', KEYS[1], unpack(names))
+local limit, period, unpaced, probe_until = tonumber(f[1]), tonumber(f[2]) or 0,
+  tonumber(f[3]) or 0, tonumber(f[4])
+local epoch, used, answered, settled = tonumber(f[5]) or 0, tonumber(f[6]) or 0,
+  tonumber(f[7]) or 0, tonumber(f[8]) or 0
+local ceiling, lo, hi, guessed = tonumber(f[9]), tonumber(f[10]), tonumber(f[11]),
+  tonumber(f[12]) or 0
+local blocked, booked = tonumber(f[13]), tonumber(f[14]) or 0
+
+local function next_window(take)
+  local last = hi or now
+  epoch, used, answered, settled, ceiling, lo = epoch + 1, take, 0, 0, nil, nil
+  if period > 0 then hi = math.max(now, last) + period else hi = nil end
+  guessed = 1
 end
-local wait = 0
+local function available()
+  if limit == nil or (blocked and now < blocked) then return 0 end
+  local most = limit
+  if ceiling and ceiling < most then most = ceiling end
+  return math.max(0, most - used)
+end
+local function opens(window)
+  local start = hi
+  if blocked then start = math.max(start or 0, blocked) end
+  if start == nil then return nil end
+  return start + (window - epoch - 1) * period
+end
+
+local ends = hi or blocked
+if ends and now >= ends and (hi or used > 0) then
+  local take = math.min(booked, limit or 0)
+  booked = booked - take
+  next_window(take)
+end
+local wait, window, index, mine_settled, probe = 0, epoch, 0, 0, 0
 local op = ARGV[1]
 if op == 'reserve' then
-  if limit == nil and remaining == nil then
+  local mine = tonumber(ARGV[2])
+  if mine and limit and mine > epoch + 1 + math.floor(booked / limit) then
+    mine = nil  -- a place in a window the store no longer knows of (it was emptied)
+  end
+  if blocked and now < blocked and (unpaced == 1 or limit == nil) then
+    wait = blocked - now
+  elseif unpaced == 1 then
+    used = used + 1
+  elseif limit == nil then
     if probe_until and now < probe_until then
       wait = UNKNOWN_WAIT
     else
-      probe_until, used = now + PROBE, used + 1
+      probe_until, probe, used = now + PROBE, 1, used + 1
+      index = used
     end
-  elseif remaining == nil or remaining > 0 then
-    if remaining then remaining = remaining - 1 end
+  elseif mine and mine <= epoch and not (blocked and now < blocked) then
+    -- its window has come, and its place was counted when it began
+    window, index, mine_settled = mine, settled + 1, settled
+  elseif mine then
+    window = mine
+    local start = opens(mine)
+    if mine <= epoch then start = blocked end
+    wait = start and math.max(start - now, 0.001) or UNKNOWN_WAIT
+  elseif available() > 0 then
     used = used + 1
-  elseif reset_at == nil then
-    wait = UNKNOWN_WAIT
+    index, mine_settled = used, settled
   else
-    wait = reset_at - now
+    window = epoch + 1 + math.floor(booked / limit)
+    booked = booked + 1
+    local start = opens(window)
+    wait = start and math.max(start - now, 0.001) or UNKNOWN_WAIT
   end
 elseif op == 'observe' then
-  local seen, reset = tonumber(ARGV[2]), now + tonumber(ARGV[3])
-  if ended_at and reset <= ended_at + SAME then return '0 -1 -1' end
-  if ARGV[4] ~= '' then limit = tonumber(ARGV[4]) end
-  if reset_at and reset > reset_at + SAME then used = 0 end
-  if limit then seen = math.min(seen, limit - used) end
-  if reset_at and remaining then
-    if reset < reset_at - SAME then return '0 -1 -1' end
-    if reset <= reset_at + SAME then
-      seen, reset = math.min(seen, remaining), math.min(reset, reset_at)
+  local remaining, reset = tonumber(ARGV[2]), tonumber(ARGV[3])
+  period = math.max(period, reset)
+  if ARGV[4] ~= '' then limit = tonumber(ARGV[4])
+  elseif limit == nil then limit = remaining + math.max(1, tonumber(ARGV[8])) end
+  unpaced, probe_until = 0, nil
+  if tonumber(ARGV[7]) == epoch then
+    answered = answered + 1
+    local granularity, refused = tonumber(ARGV[5]), ARGV[10] == '1'
+    local low = now - tonumber(ARGV[6]) + reset - granularity
+    local high = now + reset
+    if granularity < 1 then high = high + granularity end
+    if not refused and remaining > limit - tonumber(ARGV[9]) - 1 then
+      next_window(math.max(0, used - answered) + 1)
+      lo, hi, guessed, ceiling, settled, answered = low, high, 0, used + remaining, 1, 1
+    else
+      if not refused then settled = settled + 1 end
+      if guessed == 1 or hi == nil or lo == nil then
+        lo, hi, guessed = low, high, 0
+      else
+        lo, hi = math.max(lo, low), math.min(hi, high)
+        if lo > hi then lo, hi = low, high end
+      end
+      local most = tonumber(ARGV[8]) + remaining
+      if ceiling == nil or most < ceiling then ceiling = most end
     end
   end
-  remaining, reset_at = math.max(0, seen), reset
+elseif op == 'plain' then
+  if ARGV[2] == '1' then probe_until = nil end
+  if limit == nil and ARGV[3] == '1' then unpaced = 1 end
 elseif op == 'block' then
-  remaining, reset_at = 0, now + tonumber(ARGV[2])
+  blocked = math.max(blocked or 0, now + tonumber(ARGV[2]))
+elseif op == 'release' then
+  if ARGV[2] == '1' then probe_until = nil end
+  local mine = tonumber(ARGV[3])
+  if mine and mine > epoch then booked = math.max(0, booked - 1)
+  elseif mine and mine == epoch then used = math.max(0, used - 1) end
 end
 redis.call('DEL', KEYS[1])
-local state = {'used', used}
-for name, value in pairs({limit = limit, remaining = remaining, reset_at = reset_at,
-                          ended_at = ended_at, probe_until = probe_until}) do
+local state = {'period', period, 'unpaced', unpaced, 'epoch', epoch, 'used', used,
+               'answered', answered, 'settled', settled, 'guessed', guessed, 'booked', booked}
+for name, value in pairs({limit = limit, probe_until = probe_until, ceiling = ceiling,
+                          ends_lo = lo, ends_hi = hi, blocked_until = blocked}) do
   table.insert(state, name)
   table.insert(state, string.format('%.6f', value))
 end
 redis.call('HSET', KEYS[1], unpack(state))
-redis.call('PEXPIRE', KEYS[1], math.ceil(((reset_at or now) - now + KEEP) * 1000))
-return string.format('%.6f %d %.6f', wait, remaining or -1, reset_at and reset_at - now or -1)
-""").substitute(unknown_wait=UNKNOWN_RESET_WAIT, same_window=SAME_WINDOW)
+redis.call('PEXPIRE', KEYS[1], math.ceil((math.max(hi or now, blocked or now) - now + KEEP) * 1000))
+local most = -1
+if limit then most = math.min(limit, ceiling or limit) end
+return string.format('%.6f %d %d %d %d %d %d %d %.6f', wait, window, epoch, index,
+                     mine_settled, probe, most, guessed, hi and hi - now or -1)
+""").substitute(unknown_wait=UNKNOWN_RESET_WAIT)
 
 
 def load_redis() -> Any:
@@ -186,6 +274,39 @@ def _where(client: redis.Redis) -> str:
     return str(kwargs.get("path") or f"{kwargs.get('host')}:{kwargs.get('port')}")
 
 
+@attrs.frozen
+class _Reply:
+    """The script's reply: see `_SCRIPT`."""
+
+    wait: float
+    window: int
+    index: int
+    settled: int
+    probe: bool
+    most: int
+    guessed: bool
+    ends_at: float
+    """The current window's certain end, in local time (-1: unknown)."""
+    current: int
+    """The store's current window: `window` unless the ticket has a place in a later one."""
+
+    @classmethod
+    def parse(cls, answer: bytes, now: float) -> _Reply:
+        wait, window, current, index, settled, probe, most, guessed, ends_in = answer.split()
+        seconds = float(ends_in)
+        return cls(
+            wait=float(wait),
+            window=int(window),
+            current=int(current),
+            index=int(index),
+            settled=int(settled),
+            probe=probe == b"1",
+            most=int(most),
+            guessed=guessed == b"1",
+            ends_at=now + seconds if seconds >= 0 else -1.0,
+        )
+
+
 class RedisGate:
     """`RateLimitGate`'s interface, its counts in Redis; `fallback` serves while it is down.
 
@@ -219,25 +340,32 @@ class RedisGate:
         self._lock = threading.Lock()
         self._down_until: float | None = None
         self._slow_since: float | None = None
-        # Per group, the requests left and the local time of the reset, as the store last said.
-        self._known: dict[str, tuple[float, float]] = {}
+        # Per group, what the store last said: its window, the most requests that window
+        # allows, whether its end is a guess, and that end in local time.
+        self._known: dict[str, _Reply] = {}
 
-    def reserve(self, group: str) -> float:
-        """Take one request of `group`'s window; return 0.0, or the seconds to wait first."""
-        wait = self._run(group, "reserve")
-        return self._without_store(group) if wait is None else wait
+    def reserve(self, ticket: Ticket) -> float:
+        """Take a place in the group's window; return 0.0, or the seconds to wait first."""
+        reply = self._run(ticket.group, *self._reserve_args(ticket))
+        return self._without_store(ticket) if reply is None else self._reserved(ticket, reply)
 
-    def observe(self, group: str, response: httpx.Response) -> None:
-        """Share what an answer's `RateLimit` header says of `group`'s limit."""
-        self._fallback.observe(group, response)
-        args = self._news(group, response)
+    def observe(self, ticket: Ticket, response: httpx.Response) -> None:
+        """Share what an answer's `RateLimit` header says of the group's limit."""
+        args = self._observe_args(ticket, response)
         if args is not None:
-            self._run(group, "observe", *args)
+            self._run(ticket.group, *args)
 
-    def block(self, group: str, seconds: float) -> None:
-        """Hold back `group` for `seconds` in every client: Close answered 429."""
-        self._fallback.block(group, seconds)
-        self._run(group, "block", seconds)
+    def block(self, ticket: Ticket, seconds: float) -> None:
+        """Hold back the group for `seconds` in every client: Close answered 429."""
+        self._fallback.block(self._local(ticket), seconds)
+        self._run(ticket.group, "block", seconds)
+
+    def release(self, ticket: Ticket) -> None:
+        """Give back the ticket's place (in the store, and in the fallback's queue)."""
+        self._fallback.release(ticket)
+        args = self._release_args(ticket)
+        if args is not None:
+            self._run(ticket.group, *args)
 
     def close(self) -> None:
         self._redis.close()
@@ -258,39 +386,102 @@ class RedisGate:
         """Host and port (or socket path) of the store, for log lines: never the password."""
         return _where(self._redis)
 
-    async def areserve(self, group: str) -> float:
-        wait = await self._arun(group, "reserve")
-        return self._without_store(group) if wait is None else wait
+    async def areserve(self, ticket: Ticket) -> float:
+        reply = await self._arun(ticket.group, *self._reserve_args(ticket))
+        return self._without_store(ticket) if reply is None else self._reserved(ticket, reply)
 
-    def _without_store(self, group: str) -> float:
-        """The wait when the store did not answer: the in-process gate's, once it is down."""
-        return _ASK_AGAIN if self._usable() else self._fallback.reserve(group)
-
-    async def aobserve(self, group: str, response: httpx.Response) -> None:
-        self._fallback.observe(group, response)
-        args = self._news(group, response)
+    async def aobserve(self, ticket: Ticket, response: httpx.Response) -> None:
+        args = self._observe_args(ticket, response)
         if args is not None:
-            await self._arun(group, "observe", *args)
+            await self._arun(ticket.group, *args)
 
-    def _news(self, group: str, response: httpx.Response) -> tuple[int, float, int | str] | None:
+    async def ablock(self, ticket: Ticket, seconds: float) -> None:
+        self._fallback.block(self._local(ticket), seconds)
+        await self._arun(ticket.group, "block", seconds)
+
+    async def arelease(self, ticket: Ticket) -> None:
+        self._fallback.release(ticket)
+        args = self._release_args(ticket)
+        if args is not None:
+            await self._arun(ticket.group, *args)
+
+    def _local(self, ticket: Ticket) -> Ticket:
+        """The ticket as the fallback sees it: its own, unless the fallback let it through."""
+        return Ticket(ticket.group) if ticket.via_store else ticket
+
+    def _reserve_args(self, ticket: Ticket) -> tuple[str, ...]:
+        if ticket.via_store and ticket.pending:
+            ticket.pending = False  # a retry: the last try's request is over
+        return ("reserve", "" if ticket.booked is None else str(ticket.booked))
+
+    def _reserved(self, ticket: Ticket, reply: _Reply) -> float:
+        """Note on the ticket what the store gave it; return the wait it asked for."""
+        ticket.via_store = True
+        if reply.wait > 0:
+            ticket.booked = reply.window if reply.window > reply.current else None
+            return reply.wait
+        ticket.epoch, ticket.index, ticket.settled = reply.window, reply.index, reply.settled
+        ticket.probe, ticket.booked = reply.probe, None
+        ticket.sent_at, ticket.pending = self._clock(), True
+        return 0.0
+
+    def _without_store(self, ticket: Ticket) -> float:
+        """The wait when the store did not answer: the in-process gate's, once it is down."""
+        if self._usable():
+            return _ASK_AGAIN
+        ticket.via_store, ticket.booked = False, None
+        return self._fallback.reserve(ticket)
+
+    def _observe_args(self, ticket: Ticket, response: httpx.Response) -> tuple[Any, ...] | None:
         """The script's arguments for what `response` tells the store, if it tells it more.
 
-        Most answers say what the store already knows: no fewer requests left than it last
-        said, and the same window. Those cost no round trip, which halves the store's cost.
+        The fallback learns from every answer, so it knows the limits if the store goes.
+        Most answers say what the store already knows (the same window, no fewer requests
+        left, no earlier end): those cost no round trip, which halves the store's cost.
         """
+        self._fallback.observe(self._local(ticket), response)
+        if not ticket.via_store:
+            return None
+        probe, current = ticket.probe, ticket.pending
+        ticket.probe = ticket.pending = False
         fields = rate_limit_fields(response)
         if fields is None:
-            return None
+            return ("plain", int(probe), int(response.status_code < 500))
         remaining, reset, limit = fields
-        known = self._known.get(group)
-        same_window = known is not None and abs(self._clock() + reset - known[1]) <= SAME_WINDOW
-        if same_window and known is not None and remaining >= known[0]:
+        now = self._clock()
+        granularity = reset_granularity(response)
+        known = self._known.get(ticket.group)
+        if (
+            not probe
+            and known is not None
+            and not known.guessed
+            and known.window == ticket.epoch
+            and 0 <= known.most <= ticket.index + remaining
+            and now + reset >= known.ends_at
+            and remaining <= known.most - ticket.settled - 1
+            and response.status_code != 429
+        ):
             return None
-        return remaining, reset, "" if limit is None else limit
+        return (
+            "observe",
+            remaining,
+            reset,
+            "" if limit is None else limit,
+            granularity,
+            max(0.0, now - ticket.sent_at),
+            ticket.epoch if current else -1,
+            ticket.index,
+            ticket.settled,
+            int(response.status_code == 429),
+        )
 
-    async def ablock(self, group: str, seconds: float) -> None:
-        self._fallback.block(group, seconds)
-        await self._arun(group, "block", seconds)
+    def _release_args(self, ticket: Ticket) -> tuple[Any, ...] | None:
+        """What the store must take back: an unanswered probe, or an unused place."""
+        if not ticket.via_store or not (ticket.probe or ticket.booked is not None):
+            return None
+        probe, booked = ticket.probe, ticket.booked
+        ticket.probe, ticket.booked = False, None
+        return ("release", int(probe), "" if booked is None else booked)
 
     async def aclose(self) -> None:
         if self._async is not None and self._async[0] is _running_loop():
@@ -298,7 +489,7 @@ class RedisGate:
         self._async = None
         self._redis.close()
 
-    def _run(self, group: str, *args: str | float) -> float | None:
+    def _run(self, group: str, *args: str | float) -> _Reply | None:
         """The script's answer, or None when the store cannot be used now."""
         if not self._usable():
             return None
@@ -309,7 +500,7 @@ class RedisGate:
             return None
         return self._answered(group, answer)
 
-    async def _arun(self, group: str, *args: str | float) -> float | None:
+    async def _arun(self, group: str, *args: str | float) -> _Reply | None:
         """`_run` for async code."""
         if not self._usable():
             return None
@@ -326,15 +517,15 @@ class RedisGate:
             return None
         return self._answered(group, answer)
 
-    def _answered(self, group: str, answer: bytes) -> float:
-        """Note what the store said of `group`'s window; return the wait it asked for."""
+    def _answered(self, group: str, answer: bytes) -> _Reply:
+        """Note what the store said of `group`'s window; return its reply."""
         self._came_back()
-        wait, remaining, reset = (float(part) for part in answer.split())
-        if remaining >= 0 and reset >= 0:
-            self._known[group] = (remaining, self._clock() + reset)
+        reply = _Reply.parse(answer, self._clock())
+        if reply.most >= 0:
+            self._known[group] = reply
         else:
             self._known.pop(group, None)
-        return wait
+        return reply
 
     def _usable(self) -> bool:
         with self._lock:

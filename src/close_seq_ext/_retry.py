@@ -6,7 +6,8 @@ sleeping. The rules, in the order they apply:
 1. A 429 is retried for every method (Close refused it, so nothing happened), after the wait
    Close asks for: the `RateLimit` header's `reset`, else `Retry-After`, else
    `RateLimit-Reset`, else the body's `error.rate_reset`, else exponential backoff. A wait
-   longer than `max_retry_wait` is not slept: `RateLimitError` is raised at once.
+   that would take the call's rate-limit waits past `max_retry_wait` is not slept:
+   `RateLimitError` is raised at once.
 2. 502, 503 and 504 are retried for idempotent methods only (GET, HEAD, OPTIONS, PUT, DELETE):
    the server may have acted on a POST before the gateway gave up.
 3. A connection that failed before the request was written (connect errors, connect and pool
@@ -22,6 +23,7 @@ import json
 import random
 import re
 import time
+from typing import Any
 
 import attrs
 import httpx
@@ -35,13 +37,19 @@ _NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _RATELIMIT_RESET = re.compile(r"(?:^|[,;\s])reset=\s*([0-9]+(?:\.[0-9]+)?)")
 
 
+def _unbounded_or_ge_0(policy: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not (isinstance(value, int | float) and value >= 0):
+        raise ValueError(f"{attribute.name} must be None or 0 or more, got {value!r}")
+
+
 @attrs.frozen
 class RetryPolicy:
     """How many times to retry and how long to wait between tries.
 
     Args:
         max_retries: Retries after the first try (so `max_retries + 1` tries at most).
-        max_retry_wait: The longest wait Close may ask for that is still slept, in seconds.
+        max_retry_wait: The most one call waits for the rate limit in all (the gate's holds
+            and the waits after 429s), in seconds; None: no bound.
         backoff_initial: The first backoff wait, in seconds, when Close names no wait.
         backoff_max: The longest backoff wait, in seconds.
 
@@ -53,7 +61,7 @@ class RetryPolicy:
     """
 
     max_retries: int = attrs.field(default=4, validator=attrs.validators.ge(0))
-    max_retry_wait: float = attrs.field(default=60.0, validator=attrs.validators.ge(0))
+    max_retry_wait: float | None = attrs.field(default=60.0, validator=_unbounded_or_ge_0)
     backoff_initial: float = attrs.field(default=0.5, validator=attrs.validators.ge(0))
     backoff_max: float = attrs.field(default=8.0, validator=attrs.validators.ge(0))
 

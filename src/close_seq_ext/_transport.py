@@ -14,6 +14,12 @@ one through anyio (so trio works and every wait is cancellable), the sync one in
 thread. Every wait goes through `_waits`, where tests can make the retry waits instant.
 Each attempt, retry and rate-limit wait is logged here (`_logging`).
 
+`max_retry_wait` bounds all the waiting one call does for Close's rate limit: the gate's
+holds before sending and the waits after 429s, added up. When the gate foresees a hold that
+would take the call past it, the call raises `RateLimitError` at once, sending nothing,
+with `retry_after` the foreseen hold. Whatever way a call ends (answered, refused, failed,
+cancelled), its ticket is released, so a call that gave up waiting leaves the queue at once.
+
     transport = AsyncCloseTransport(httpx.AsyncHTTPTransport(), policy=RetryPolicy())
     client = httpx.AsyncClient(transport=transport, base_url="https://api.close.com")
 """
@@ -33,10 +39,11 @@ from ._errors import (
     APIConnectionError,
     APIResponseValidationError,
     APITimeoutError,
+    RateLimitError,
     error_for_response,
 )
 from ._logging import log_attempt, log_hold, retry_logger
-from ._ratelimit import Gate, RateLimitGate, endpoint_group
+from ._ratelimit import Gate, RateLimitGate, Ticket, endpoint_group
 from ._retry import RetryPolicy, retry_after, retryable_error, retryable_status
 from ._steps import Steps, arun, run
 
@@ -130,7 +137,27 @@ class _Attempts:
         self.policy = policy
         self.attempt = 0
         self.rate_limited = 0
+        # Seconds of `max_retry_wait` spent: holds at the gate and waits after 429s.
         self.rate_limit_spent = 0.0
+        budget = policy.max_retry_wait
+        self.rate_limit_budget = float("inf") if budget is None else budget
+
+    def hold(self, seconds: float) -> bool:
+        """Whether a hold of `seconds` at the gate fits in what is left of the budget; if it
+        does, it is counted as spent."""
+        if self.rate_limit_spent + seconds > self.rate_limit_budget:
+            return False
+        self.rate_limit_spent += seconds
+        return True
+
+    def refused_locally(self, seconds: float) -> RateLimitError:
+        """The error of a call that would wait `seconds` more than its budget allows."""
+        return RateLimitError.before_sending(
+            self.request,
+            retry_after=seconds,
+            waited=self.rate_limit_spent,
+            max_retry_wait=self.policy.max_retry_wait,
+        )
 
     def wait_after_response(self, response: httpx.Response) -> float | None:
         """Seconds to wait before retrying `response`'s request, or None to give up."""
@@ -139,27 +166,27 @@ class _Attempts:
         hint = retry_after(response)
         if response.status_code == 429:
             return self._rate_limit_wait(hint)
-        if hint is not None and hint > self.policy.max_retry_wait:
+        if hint is not None and hint > self.rate_limit_budget:
             return None
         return self._next_wait(hint, f"status {response.status_code}")
 
     def _rate_limit_wait(self, hint: float | None) -> float | None:
         # Close refused without acting: a 429 is retried as long as the waits Close asks for
         # fit in the call's budget, however many there are (a fleet on one key may meet
-        # several), rather than counting against the retries for errors.
+        # several), rather than counting against the retries for errors. The wait itself is
+        # a hold at the gate (counted there); here only what the minimum charge adds to it.
         self.rate_limited += 1
         wait = hint if hint is not None else self.policy.backoff(self.rate_limited)
-        spent = self.rate_limit_spent + max(wait, _MIN_RATE_LIMIT_CHARGE)
-        if spent > self.policy.max_retry_wait:
+        if self.rate_limit_spent + max(wait, _MIN_RATE_LIMIT_CHARGE) > self.rate_limit_budget:
             return None
-        self.rate_limit_spent = spent
+        self.rate_limit_spent += max(0.0, _MIN_RATE_LIMIT_CHARGE - wait)
         retry_logger.info(
-            "retrying %s %s after status 429 in %.2fs (%.1fs of %.1fs waited on 429s)",
+            "retrying %s %s after status 429 in %.2fs (%.1fs of %s waited for the rate limit)",
             self.request.method,
             self.request.url.path,
             wait,
-            spent,
-            self.policy.max_retry_wait,
+            self.rate_limit_spent + wait,
+            _seconds_text(self.policy.max_retry_wait),
         )
         return wait
 
@@ -186,6 +213,10 @@ class _Attempts:
         return wait
 
 
+def _seconds_text(seconds: float | None) -> str:
+    return "no bound" if seconds is None else f"{seconds:.1f}s"
+
+
 def _final_error(response: httpx.Response) -> Exception:
     return error_for_response(response, retry_after=retry_after(response))
 
@@ -205,8 +236,11 @@ def _exchange(request: httpx.Request, policy: RetryPolicy) -> Steps[CloseRespons
     attempts = _Attempts(request, policy)
     attempt = 0
     while True:
-        # A slot freed by the window's reset may be taken by another task: ask again.
+        # The gate foresees the hold from the call's place in the queue; after it, ask again:
+        # what answers told meanwhile may have moved the window.
         while (hold := (yield _RESERVE, None)) > 0:
+            if not attempts.hold(hold):
+                raise attempts.refused_locally(hold)
             log_hold(request, hold)
             yield _HOLD, hold
         attempt += 1
@@ -273,7 +307,7 @@ class AsyncCloseTransport(httpx.AsyncBaseTransport):
         self._slots = anyio.Semaphore(size) if size is not None else None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        group = endpoint_group(request.method, request.url.path)
+        ticket = Ticket(endpoint_group(request.method, request.url.path))
         gate = self._gate
 
         async def perform(op: str, argument: Any) -> object:
@@ -283,18 +317,23 @@ class AsyncCloseTransport(httpx.AsyncBaseTransport):
                 except httpx.RequestError as exc:
                     return exc
             if op is _RESERVE:
-                return await gate.areserve(group)
+                return await gate.areserve(ticket)
             if op is _OBSERVE:
-                await gate.aobserve(group, argument)
+                await gate.aobserve(ticket, argument)
             elif op is _BLOCK:
-                await gate.ablock(group, argument)
+                await gate.ablock(ticket, argument)
             elif op is _HOLD:
                 await _waits.ahold(argument)
             else:
                 await _waits.asleep(argument)
             return None
 
-        return await arun(_exchange(request, self._policy), perform)
+        try:
+            return await arun(_exchange(request, self._policy), perform)
+        finally:
+            # Also when cancelled: the place goes back now, not when the task is collected.
+            with anyio.CancelScope(shield=True):
+                await gate.arelease(ticket)
 
     async def _send(self, request: httpx.Request) -> CloseResponse:
         if self._slots is None:
@@ -364,7 +403,7 @@ class CloseTransport(httpx.BaseTransport):
         self._gate: Gate = gate if gate is not None else RateLimitGate()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        group = endpoint_group(request.method, request.url.path)
+        ticket = Ticket(endpoint_group(request.method, request.url.path))
         gate = self._gate
 
         def perform(op: str, argument: Any) -> object:
@@ -374,18 +413,21 @@ class CloseTransport(httpx.BaseTransport):
                 except httpx.RequestError as exc:
                     return exc
             if op is _RESERVE:
-                return gate.reserve(group)
+                return gate.reserve(ticket)
             if op is _OBSERVE:
-                gate.observe(group, argument)
+                gate.observe(ticket, argument)
             elif op is _BLOCK:
-                gate.block(group, argument)
+                gate.block(ticket, argument)
             elif op is _HOLD:
                 _waits.hold(argument)
             else:
                 _waits.sleep(argument)
             return None
 
-        return run(_exchange(request, self._policy), perform)
+        try:
+            return run(_exchange(request, self._policy), perform)
+        finally:
+            gate.release(ticket)
 
     def _send(self, request: httpx.Request) -> CloseResponse:
         response = self._inner.handle_request(request)

@@ -14,15 +14,17 @@ import sys
 import threading
 import time
 
+import httpx
 import pytest
 
 from close_seq_ext import make_client
-from close_seq_ext._ratelimit import RateLimitGate
+from close_seq_ext._ratelimit import RateLimitGate, Ticket
 from close_seq_ext._ratelimit_redis import RedisGate, store_namespace
 from close_seq_ext.testing import CloseServer
 from close_sequences.api.sequences import list_sequences
 from tests.ext.fakes import API_KEY, FakeClock, rate_limit_answer
 from tests.redis_support import RedisServer, free_port
+from tests.waiting import wait_until_sync
 
 GROUP = "GET /api/v1/sequence/"
 SEQUENCES = "/api/v1/sequence/"
@@ -50,10 +52,21 @@ def store_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 # --- one budget for every process
 
 
+def reserve(fleet_gate: RedisGate, group: str = GROUP) -> float:
+    return fleet_gate.reserve(Ticket(group))
+
+
+def learn(fleet_gate: RedisGate, header: str) -> None:
+    """The group's state told by the answer to a request this gate let through."""
+    ticket = Ticket(GROUP)
+    assert fleet_gate.reserve(ticket) == 0.0
+    fleet_gate.observe(ticket, rate_limit_answer(header))
+
+
 def test_what_one_process_learns_from_close_every_other_uses(redis_server: RedisServer) -> None:
     first, second = gate(redis_server.url), gate(redis_server.url)
-    first.observe(GROUP, rate_limit_answer("limit=10, remaining=2, reset=30"))
-    waits = [second.reserve(GROUP) for _ in range(3)]
+    learn(first, "limit=10, remaining=2, reset=30")
+    waits = [reserve(second) for _ in range(3)]
     assert waits[:2] == [0.0, 0.0]
     assert 29 < waits[2] <= 30
 
@@ -62,18 +75,49 @@ def test_reservations_of_all_processes_count_against_one_window(
     redis_server: RedisServer,
 ) -> None:
     gates = [gate(redis_server.url) for _ in range(3)]
-    gates[0].observe(GROUP, rate_limit_answer("limit=10, remaining=5, reset=30"))
-    waits = [g.reserve(GROUP) for g in gates for _ in range(2)]
+    learn(gates[0], "limit=10, remaining=5, reset=30")
+    waits = [reserve(g) for g in gates for _ in range(2)]
     assert waits.count(0.0) == 5
+
+
+def test_waiting_processes_are_told_the_window_they_will_go_in(redis_server: RedisServer) -> None:
+    first, second = gate(redis_server.url), gate(redis_server.url)
+    learn(first, "limit=2, remaining=1, reset=10")
+    waits = [reserve(g) for g in (first, second) for _ in range(3)]
+    assert waits.count(0.0) == 1
+    booked = sorted(w for w in waits if w > 0)
+    assert [round(w) for w in booked] == [10, 10, 20, 20, 30]
+
+
+def test_a_released_place_is_given_back_to_the_store(redis_server: RedisServer) -> None:
+    first, second = gate(redis_server.url), gate(redis_server.url)
+    learn(first, "limit=1, remaining=0, reset=10")
+    cancelled = Ticket(GROUP)
+    assert 9 < first.reserve(cancelled) <= 10
+    first.release(cancelled)
+    assert 9 < reserve(second) <= 10  # the place in the next window is free again
+
+
+def test_a_booked_ticket_goes_when_its_window_comes_without_counting_twice(
+    redis_server: RedisServer,
+) -> None:
+    first = gate(redis_server.url)
+    learn(first, "limit=2, remaining=0, reset=0.2")
+    tickets = [Ticket(GROUP) for _ in range(3)]
+    assert all(first.reserve(t) > 0 for t in tickets)
+    wait_until_sync(lambda: first.reserve(tickets[0]) == 0.0, "the next window")
+    assert first.reserve(tickets[1]) == 0.0
+    assert first.reserve(tickets[2]) > 0  # its place is in the window after
+    assert reserve(first) > 0
 
 
 def test_reservations_are_atomic_under_concurrency(redis_server: RedisServer) -> None:
     gates = [gate(redis_server.url) for _ in range(4)]
-    gates[0].observe(GROUP, rate_limit_answer("limit=500, remaining=100, reset=30"))
+    learn(gates[0], "limit=500, remaining=100, reset=30")
     granted: list[float] = []
 
     def reserve_many(g: RedisGate) -> None:
-        granted.extend(w for w in (g.reserve(GROUP) for _ in range(40)) if w == 0.0)
+        granted.extend(w for w in (reserve(g) for _ in range(40)) if w == 0.0)
 
     threads = [threading.Thread(target=reserve_many, args=(g,)) for g in gates for _ in range(2)]
     for thread in threads:
@@ -85,10 +129,27 @@ def test_reservations_are_atomic_under_concurrency(redis_server: RedisServer) ->
 
 def test_until_the_limit_is_known_one_request_goes_at_a_time(redis_server: RedisServer) -> None:
     first, second = gate(redis_server.url), gate(redis_server.url)
-    assert first.reserve(GROUP) == 0.0
-    assert second.reserve(GROUP) > 0  # the first answer will tell the limit
-    first.observe(GROUP, rate_limit_answer("limit=10, remaining=9, reset=1"))
-    assert second.reserve(GROUP) == 0.0
+    probe = Ticket(GROUP)
+    assert first.reserve(probe) == 0.0
+    assert reserve(second) > 0  # the first answer will tell the limit
+    first.observe(probe, rate_limit_answer("limit=10, remaining=9, reset=1"))
+    assert reserve(second) == 0.0
+
+
+def test_a_probe_answered_without_the_header_turns_pacing_off(redis_server: RedisServer) -> None:
+    first, second = gate(redis_server.url), gate(redis_server.url)
+    probe = Ticket(GROUP)
+    first.reserve(probe)
+    first.observe(probe, httpx.Response(200))
+    assert [reserve(second) for _ in range(5)] == [0.0] * 5
+
+
+def test_a_probe_released_without_an_answer_lets_another_probe(redis_server: RedisServer) -> None:
+    first, second = gate(redis_server.url), gate(redis_server.url)
+    probe = Ticket(GROUP)
+    first.reserve(probe)
+    first.release(probe)
+    assert reserve(second) == 0.0
 
 
 def test_an_answer_that_tells_the_store_nothing_new_costs_no_round_trip(
@@ -96,26 +157,29 @@ def test_an_answer_that_tells_the_store_nothing_new_costs_no_round_trip(
 ) -> None:
     store = redis_server.client()
     fleet_gate = gate(redis_server.url)
-    fleet_gate.observe(GROUP, rate_limit_answer("limit=10, remaining=8, reset=30"))
-    fleet_gate.reserve(GROUP)  # the store says: 7 left, reset in 30 s
+    learn(fleet_gate, "limit=10, remaining=8, reset=30")
+    ticket = Ticket(GROUP)
+    fleet_gate.reserve(ticket)
     before = store.info("commandstats")["cmdstat_evalsha"]["calls"]
-    fleet_gate.observe(GROUP, rate_limit_answer("limit=10, remaining=7, reset=30"))
+    fleet_gate.observe(ticket, rate_limit_answer("limit=10, remaining=7, reset=30"))
     assert store.info("commandstats")["cmdstat_evalsha"]["calls"] == before
-    fleet_gate.observe(GROUP, rate_limit_answer("limit=10, remaining=2, reset=30"))  # others
-    assert store.info("commandstats")["cmdstat_evalsha"]["calls"] == before + 1
+    other = Ticket(GROUP)
+    fleet_gate.reserve(other)
+    fleet_gate.observe(other, rate_limit_answer("limit=10, remaining=2, reset=30"))  # others
+    assert store.info("commandstats")["cmdstat_evalsha"]["calls"] == before + 2
 
 
 def test_a_429_in_one_process_holds_back_all(redis_server: RedisServer) -> None:
     first, second = gate(redis_server.url), gate(redis_server.url)
-    first.block(GROUP, 20.0)
-    assert 19 < second.reserve(GROUP) <= 20
+    first.block(Ticket(GROUP), 20.0)
+    assert 19 < reserve(second) <= 20
 
 
 def test_other_keys_and_groups_have_their_own_budgets(redis_server: RedisServer) -> None:
     mine, other_key = gate(redis_server.url, "mine"), gate(redis_server.url, "other")
-    mine.observe(GROUP, rate_limit_answer("limit=10, remaining=0, reset=30"))
-    assert other_key.reserve(GROUP) == 0.0
-    assert mine.reserve("POST /api/v1/sequence/") == 0.0
+    learn(mine, "limit=10, remaining=0, reset=30")
+    assert reserve(other_key) == 0.0
+    assert reserve(mine, "POST /api/v1/sequence/") == 0.0
 
 
 def test_the_store_keys_hold_no_credential_and_expire_after_their_window(
@@ -147,7 +211,7 @@ def test_a_sync_client_with_a_store_shares_its_budget(
     ) as client:
         for _ in range(3):
             list_sequences.sync(client=client)
-    assert 59 < gate(redis_server.url, namespace_of(close_server)).reserve(GROUP) <= 60
+    assert 59 < reserve(gate(redis_server.url, namespace_of(close_server))) <= 60
 
 
 @pytest.mark.anyio
@@ -160,7 +224,7 @@ async def test_an_async_client_with_a_store_shares_its_budget(
     ) as client:
         for _ in range(3):
             await list_sequences.asyncio(client=client)
-    assert 59 < gate(redis_server.url, namespace_of(close_server)).reserve(GROUP) <= 60
+    assert 59 < reserve(gate(redis_server.url, namespace_of(close_server))) <= 60
 
 
 def test_the_store_url_is_read_from_the_environment(
@@ -229,16 +293,16 @@ def test_a_store_killed_mid_run_falls_back_then_is_used_again_once_back(
 ) -> None:
     clock = FakeClock()
     fleet_gate, other = gate(redis_server.url, clock=clock), gate(redis_server.url)
-    fleet_gate.observe(GROUP, rate_limit_answer("limit=10, remaining=3, reset=30"))
-    assert fleet_gate.reserve(GROUP) == 0.0
+    learn(fleet_gate, "limit=10, remaining=3, reset=30")
+    assert reserve(fleet_gate) == 0.0
     redis_server.kill()
     # Down: the in-process gate, which saw the same answers, decides; one warning in all.
-    assert [fleet_gate.reserve(GROUP) for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert [reserve(fleet_gate) for _ in range(3)] == [0.0, 0.0, 0.0]
     assert len(store_warnings(caplog)) == 1
     redis_server.start()  # empty, on the same port
     clock.now += 1.5  # past the pause before the store is tried again
-    fleet_gate.observe(GROUP, rate_limit_answer("limit=10, remaining=0, reset=30"))
-    assert other.reserve(GROUP) > 0  # shared again through the store
+    learn(fleet_gate, "limit=10, remaining=0, reset=30")
+    assert reserve(other) > 0  # shared again through the store
     assert len(store_warnings(caplog)) == 1
     assert "answers again" in caplog.text
 
@@ -248,16 +312,16 @@ def test_a_store_that_misses_deadlines_is_asked_again_before_it_counts_as_down(
 ) -> None:
     clock = FakeClock()
     fleet_gate = gate(redis_server.url, clock=clock)
-    fleet_gate.observe(GROUP, rate_limit_answer("limit=10, remaining=5, reset=30"))
+    learn(fleet_gate, "limit=10, remaining=5, reset=30")
     redis_server.pause()
     # Timeouts for less than 0.25 s: wait a moment and ask the store again.
-    waits = [fleet_gate.reserve(GROUP) for _ in range(3)]
+    waits = [reserve(fleet_gate) for _ in range(3)]
     assert waits == [0.01, 0.01, 0.01]
     assert store_warnings(caplog) == []
     # Still timing out 0.25 s later: it is down, and the in-process gate (which saw the
     # same answer) lets the request go.
     clock.now += 0.25
-    assert fleet_gate.reserve(GROUP) == 0.0
+    assert reserve(fleet_gate) == 0.0
     assert len(store_warnings(caplog)) == 1
 
 

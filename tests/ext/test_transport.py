@@ -281,20 +281,27 @@ async def test_remaining_zero_on_one_group_does_not_slow_another() -> None:
 
 
 class PooledStub(httpx.AsyncHTTPTransport):
-    """httpx's pooled transport with a few connections, answering itself once `release` is set."""
+    """httpx's pooled transport with a few connections, answering itself once `release` is set.
+
+    Its first request is answered at once: that answer, without a RateLimit header, tells
+    the gate (which lets one request probe a new group) that there is nothing to pace.
+    """
 
     def __init__(self, connections: int) -> None:
         super().__init__(limits=httpx.Limits(max_connections=connections))
         self.release = anyio.Event()
         self.in_flight = self.most_in_flight = 0
+        self.answered = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
-            await self.release.wait()
+            if self.answered:
+                await self.release.wait()
         finally:
             self.in_flight -= 1
+        self.answered += 1
         return httpx.Response(200, json=sequence_json())
 
 
@@ -302,6 +309,7 @@ async def test_no_more_requests_are_in_flight_than_the_pool_has_connections() ->
     stub = PooledStub(connections=3)
     client = make_client("api_test", base_url="https://api.close.test", transport=stub)
     async with client, anyio.create_task_group() as group:
+        await get_sequence.asyncio("seq_1", client=client)
         for _ in range(10):
             group.start_soon(lambda: get_sequence.asyncio("seq_1", client=client))
         await wait_until(lambda: stub.in_flight == 3, "the pool's three connections in use")
@@ -327,6 +335,7 @@ async def test_waiting_for_a_connection_past_the_pool_timeout_raises_api_timeout
             errors.append(exc)
 
     async with client, anyio.create_task_group() as group:
+        await get()
         group.start_soon(get)
         group.start_soon(get)
         # The first request holds the only connection until the second has given up.
