@@ -129,6 +129,10 @@ def fleet(srv: Server, workers: int, env: dict[str, str]) -> Iterator[Fleet]:
     environment.update(CLOSE_API_KEY=srv.api_key, CLOSE_BASE_URL=srv.base_url, **env)
     command = [PYTHON, "-m", "uvicorn", APP, "--workers", str(workers), "--port", str(port)]
     command += ["--host", "127.0.0.1", "--no-access-log", "--log-level", "info"]
+    # Longer than a caller's cycle can leave a pooled connection idle: with uvicorn's 5 s, a
+    # caller may reuse a connection the worker is closing (a RemoteProtocolError that says
+    # nothing about the app), as a gateway's keep-alive outlasting its upstream's would not.
+    command += ["--timeout-keep-alive", "30"]
     with log.open("wb") as sink:
         process = subprocess.Popen(command, cwd=ROOT, env=environment, stderr=sink)
     try:
