@@ -65,7 +65,7 @@ vendor: $(STAMP)
 	@$(PY) scripts/vendor.py "$(DEST)" $(if $(REWRITE),--rewrite $(REWRITE))
 
 # Benchmarks against raw httpx (benchmarks/): the full set rewrites BENCHMARKS.md's results
-# (about 10 minutes); the quick one runs each at tiny sizes and checks no speed, for CI.
+# (about 15 minutes, run alone); the quick one runs each at tiny sizes and checks no speed, for CI.
 bench: $(STAMP)
 	$(PY) -m benchmarks --output BENCHMARKS.md
 

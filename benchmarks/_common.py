@@ -81,6 +81,18 @@ class Server:
         self.base_url: str = info["base_url"]
         self.api_key: str = info["api_key"]
         self.sequences: dict[int, str] = {int(k): v for k, v in info["sequences"].items()}
+        self.bulk_action: str | None = info.get("bulk_action")
+
+    def hits(self) -> list[tuple[str, int, bool]]:
+        """What the server's limiter decided since the last call: `(group, window, allowed)`."""
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.write("hits\n")
+        self.process.stdin.flush()
+        return [
+            (group, window, allowed)
+            for group, window, allowed in json.loads(self.process.stdout.readline())
+        ]
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the server process has used so far."""

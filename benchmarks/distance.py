@@ -94,7 +94,9 @@ def run(
 Walk all {size:,} subscriptions of one sequence ({pages:,} pages of 100) against the local
 server in its own process, which holds every answer {latency * 1000:.0f} ms (half before
 handling, half before the answer leaves: `CloseServer(latency={latency})`) and limits the
-list's endpoint group to {rate} requests per 1 s fixed window. **httpx**: a plain
+list's endpoint group to {rate} requests per Close-like 1 s window (on the server's clock,
+`reset` in whole seconds: `RateLimit(limit={rate}, aligned=True)`), so the client is not told
+where a window starts. **httpx**: a plain
 `httpx.AsyncClient` loop, one page after another. **`paginate`, N**:
 `paginate(list_sequence_subscriptions.asyncio, ..., concurrency=N)` on a `make_client`
 client. The **rate-bound limit** is what the rate allows: {pages} pages / {rate} per s =
@@ -108,7 +110,8 @@ rotating order, 1.1 s between walks for the server's window to expire. Cells: me
         "One page at a time, a walk is a chain of round trips, whatever the client. With N "
         "pages in flight it is bound by the lower of N per round trip and the "
         f"{rate}/s limit, which the gate in `make_client`'s transport keeps to once the "
-        "first answer has told it the limit (windows start at one page). The default, "
+        "first answer has told it the limit, finding the windows' boundaries from the "
+        "answers. The default, "
         "`concurrency=8`, is chosen from this benchmark's two distances: see "
         "`DEFAULT_CONCURRENCY` in `close_seq_ext/_walk_args.py`.",
     ]

@@ -7,6 +7,11 @@ reaches endpoints through a dependency. SDK errors become HTTP answers in one pl
 missing Close object stays a 404, Close's rate limit becomes a 503 with `Retry-After`, a
 request Close rejects is a 422 with Close's field errors, and Close being unreachable or
 refusing our credentials is a 502 (the caller did nothing wrong).
+
+Under more load than Close's limit sustains, no call waits for the key's budget longer than
+`CLOSE_MAX_RETRY_WAIT` seconds (default 5): past that the SDK raises `RateLimitError` at
+once, without sending, and the caller gets a 503 with `Retry-After` instead of a request
+its gateway gives up on while it still spends the budget.
 """
 
 from __future__ import annotations
@@ -47,6 +52,9 @@ from close_sequences.models import (
 )
 from close_sequences.types import Unset
 
+# The most one call waits for Close's budget before its caller gets a 503 + Retry-After.
+SERVICE_MAX_RETRY_WAIT = 5.0
+
 
 class EnrollmentRequest(BaseModel):
     """Enroll the leads an s_query selects into a sequence."""
@@ -78,8 +86,11 @@ def create_app(
 ) -> FastAPI:
     """The app; credentials default to `CLOSE_API_KEY` and `CLOSE_BASE_URL`.
 
-    `client_options` go to `make_client` (timeouts, retries).
+    `client_options` go to `make_client` (timeouts, retries); `max_retry_wait` defaults to
+    `CLOSE_MAX_RETRY_WAIT` (seconds), else 5: a service answers 503 + `Retry-After` after a
+    few seconds rather than queue its callers for the SDK's default minute.
     """
+    client_options.setdefault("max_retry_wait", _max_retry_wait())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -94,6 +105,16 @@ def create_app(
     app.get("/enrollments/{enrollment_id}")(get_enrollment)
     app.get("/sequences/{sequence_id}/subscribers")(list_subscribers)
     return app
+
+
+def _max_retry_wait() -> float:
+    text = os.environ.get("CLOSE_MAX_RETRY_WAIT")
+    if text is None:
+        return SERVICE_MAX_RETRY_WAIT
+    try:
+        return float(text)  # make_client refuses a negative, NaN or infinite one by name
+    except ValueError:
+        raise ValueError(f"CLOSE_MAX_RETRY_WAIT must be seconds, got {text!r}") from None
 
 
 def close_client(request: Request) -> Client:

@@ -6,6 +6,7 @@ server would; the SDK inside it talks real HTTP to the local Close server.
 
 from __future__ import annotations
 
+import collections
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -121,11 +122,37 @@ async def test_an_unknown_enrollment_stays_a_404(service: httpx.AsyncClient) -> 
 async def test_close_rate_limiting_becomes_a_503_with_retry_after(
     service: httpx.AsyncClient, close_server: CloseServer
 ) -> None:
-    # Past the SDK's cap on waits (60 s), so it gives up at once with the wait Close asked.
+    # Past the app's cap on waits (5 s), so it gives up at once with the wait Close asked.
     close_server.inject("GET", BULK_PATH + "*", Fault.status(429, headers={"Retry-After": "120"}))
     answer = await service.get("/enrollments/bulkseqsub_1")
     assert answer.status_code == 503
     assert answer.headers["Retry-After"] == "120"
+
+
+async def call(service: httpx.AsyncClient, path: str, answers: list[httpx.Response]) -> None:
+    answers.append(await service.get(path))
+
+
+async def test_overload_is_answered_503_with_retry_after_and_spends_no_budget(
+    close_server: CloseServer, sequence_id: str
+) -> None:
+    # Close-like windows (on the server's clock, whole-second resets) at 5 requests/s, and
+    # 8x that at once: a call that would wait past its 1 s bound is refused before sending.
+    close_server.rate_limits.set(5, 1.0, aligned=True)
+    app = create_app(api_key=close_server.api_key, base_url=close_server.base_url, max_retry_wait=1)
+    answers: list[httpx.Response] = []
+    async for service in serve(app):
+        started = (await service.post("/enrollments", json=enrollment(sequence_id))).json()
+        async with anyio.create_task_group() as group:
+            for _ in range(40):
+                group.start_soon(call, service, f"/enrollments/{started['id']}", answers)
+    statuses = collections.Counter(answer.status_code for answer in answers)
+    assert set(statuses) == {200, 503}
+    refused = [answer for answer in answers if answer.status_code == 503]
+    assert all(int(answer.headers["Retry-After"]) >= 1 for answer in refused)
+    # The refused calls never reached Close: it answered one GET per 200, and no 429.
+    gets = close_server.calls.matching("GET", f"{BULK_PATH}{started['id']}/")
+    assert [get.status_code for get in gets] == [200] * statuses[200]
 
 
 async def test_a_malformed_query_is_a_422_and_never_reaches_close(
