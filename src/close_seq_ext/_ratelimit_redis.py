@@ -29,22 +29,24 @@ seconds until it answers.
 from __future__ import annotations
 
 import hashlib
+import math
 import string
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import anyio
 import httpx
 
 from ._logging import ratelimit_logger
 from ._ratelimit import SAME_WINDOW, UNKNOWN_RESET_WAIT, RateLimitGate, rate_limit_fields
+from ._redis_connect import StoreClient, StoreReplyError, load_redis, store_errors
+from ._redis_url import parse_store_url
 
 if TYPE_CHECKING:
     import asyncio
 
-    import redis
     import redis.lock
 
 __all__ = ["RedisGate", "check_rate_limit_url", "load_redis", "store_namespace"]
@@ -60,6 +62,11 @@ _RETRY_STORE = 1.0
 # timeouts would call the store down after one stall); the wait before asking again.
 _SLOW_FOR = 0.25
 _ASK_AGAIN = 0.01
+# Longer than any wait Close asks for: a store that says more is sick, or its keys were
+# written by someone else (key names can be listed by any user of a shared Redis).
+_LONGEST_WAIT = 3600.0
+_MOST_REQUESTS = 10**7
+_DEFAULT_PORTS = {"https": 443, "http": 80}
 
 # KEYS[1]: the group's hash. ARGV: "reserve" | "observe", remaining, reset, limit or "" |
 # "block", seconds. Returns, as text (Redis would truncate a Lua number to an integer), the
@@ -124,49 +131,58 @@ return string.format('%.6f %d %.6f', wait, remaining or -1, reset_at and reset_a
 """).substitute(unknown_wait=UNKNOWN_RESET_WAIT, same_window=SAME_WINDOW)
 
 
-def load_redis() -> Any:
-    """The `redis` package, or an ImportError that names the extra to install."""
-    try:
-        import redis
-        import redis.asyncio
-    except ImportError as exc:
-        raise ImportError(
-            "rate_limit_url needs the redis extra: pip install 'close-sequences[redis]'"
-        ) from exc
-    return redis
-
-
 def store_namespace(base_url: str, authorization: str) -> str:
     """The part of every key that tells one Close account from another, without the secret.
 
     >>> store_namespace("https://api.close.com", "Basic abc")[:8]
     '9a7757ec'
     """
-    digest = hashlib.sha256(f"{base_url}\n{authorization}".encode()).hexdigest()
+    # One Close host, however it is written (`HTTPS://API.close.com:443/` too): one budget.
+    url = httpx.URL(base_url)
+    port = "" if url.port in (None, _DEFAULT_PORTS.get(url.scheme)) else f":{url.port}"
+    where = f"{url.scheme}://{url.host}{port}{url.path.rstrip('/')}"
+    digest = hashlib.sha256(f"{where}\n{authorization}".encode()).hexdigest()
     return digest[:32]
 
 
 def check_rate_limit_url(url: str, name: str = "rate_limit_url") -> None:
-    """Refuse (`ValueError`) a store URL redis-py cannot read, without quoting it: it may
-    hold the store's password. Needs the redis extra (`load_redis`).
+    """Refuse (`ValueError`) a store URL that `parse_store_url` cannot read, without quoting
+    it: it may hold the store's password. Needs the redis extra (`load_redis`).
 
-    >>> check_rate_limit_url("redis://localhost:6379/0")
+    >>> check_rate_limit_url("redis+cluster://10.0.0.1:7000,10.0.0.2:7000")
     """
+    parse_store_url(url, name)
+    load_redis()
+
+
+def _checked_answer(answer: object) -> tuple[float, float, float]:
+    """The script's answer (a wait, the requests left, the seconds to the reset, as text),
+    each number checked before it is believed.
+
+    Anything else (another type, another count, a number that is not finite or out of
+    range) is `StoreReplyError`: the gate then treats the store as failed, as when it is down.
+
+    >>> _checked_answer(b"0.000000 7 29.500000")
+    (0.0, 7.0, 29.5)
+    """
+    if not isinstance(answer, bytes | str):
+        raise StoreReplyError(f"the store answered a {type(answer).__name__}")
+    text = answer.decode("ascii", "replace") if isinstance(answer, bytes) else answer
     try:
-        load_redis().connection.parse_url(url)
-    except (ValueError, TypeError):
-        raise ValueError(
-            f"{name} is not a Redis URL: expected redis://[[user]:password@]host"
-            "[:port][/db], rediss://... or unix://path"
-        ) from None
-
-
-def _client(url: str, redis_class: Any) -> Any:
-    """`redis_class.from_url(url)` with the store's timeouts, the URL checked first."""
-    check_rate_limit_url(url)
-    options = {"socket_timeout": _STORE_TIMEOUT, "socket_connect_timeout": _STORE_TIMEOUT}
-    # Options written in the URL's query (`?socket_timeout=0.2`) win over these.
-    return redis_class.from_url(url, **options)
+        numbers = [float(part) for part in text.split()]
+    except ValueError:
+        raise StoreReplyError("the store answered text that is not numbers") from None
+    if len(numbers) != 3:
+        raise StoreReplyError(f"the store answered {len(numbers)} numbers, not 3")
+    wait, remaining, reset = numbers
+    if not all(math.isfinite(n) for n in numbers):
+        raise StoreReplyError("the store answered a number that is not finite")
+    # -1: unknown. A wait or reset beyond any real window holds calls for nothing.
+    if not (0 <= wait <= _LONGEST_WAIT and (reset == -1 or 0 <= reset <= _LONGEST_WAIT)):
+        raise StoreReplyError("the store answered a wait out of range")
+    if not (remaining == -1 or 0 <= remaining <= _MOST_REQUESTS) or remaining != int(remaining):
+        raise StoreReplyError("the store answered a count out of range")
+    return wait, remaining, reset
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -178,12 +194,6 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return asyncio.get_running_loop()
     except RuntimeError:
         return None
-
-
-def _where(client: redis.Redis) -> str:
-    """Host and port (or socket path) of the store, for log lines: never the password."""
-    kwargs = client.connection_pool.connection_kwargs
-    return str(kwargs.get("path") or f"{kwargs.get('host')}:{kwargs.get('port')}")
 
 
 class RedisGate:
@@ -207,11 +217,7 @@ class RedisGate:
         fallback: RateLimitGate,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._url = url
-        self._redis: redis.Redis = _client(url, load_redis().Redis)
-        self._script = self._redis.register_script(_SCRIPT)
-        # redis-py's asyncio connections belong to one event loop: (loop, client, script).
-        self._async: tuple[asyncio.AbstractEventLoop, Any, Any] | None = None
+        self._store = StoreClient(parse_store_url(url), script=_SCRIPT, timeout=_STORE_TIMEOUT)
         self._prefix = f"close-seq:rl:{namespace}:"
         self._namespace = namespace
         self._fallback = fallback
@@ -240,7 +246,7 @@ class RedisGate:
         self._run(group, "block", seconds)
 
     def close(self) -> None:
-        self._redis.close()
+        self._store.close()
 
     def lock(self, name: str, *, timeout: float) -> redis.lock.Lock:
         """redis-py's `Lock` on `name` in this account's keys, on the gate's connection.
@@ -250,13 +256,11 @@ class RedisGate:
 
         Key: `close-seq:lock:<hash>:<name>` (the same hash as the rate-limit keys).
         """
-        key = f"close-seq:lock:{self._namespace}:{name}"
-        lock: redis.lock.Lock = self._redis.lock(key, timeout=timeout, thread_local=False)
-        return lock
+        return self._store.lock(f"close-seq:lock:{self._namespace}:{name}", timeout=timeout)
 
     def where(self) -> str:
         """Host and port (or socket path) of the store, for log lines: never the password."""
-        return _where(self._redis)
+        return self._store.where
 
     async def areserve(self, group: str) -> float:
         wait = await self._arun(group, "reserve")
@@ -293,18 +297,15 @@ class RedisGate:
         await self._arun(group, "block", seconds)
 
     async def aclose(self) -> None:
-        if self._async is not None and self._async[0] is _running_loop():
-            await self._async[1].aclose()
-        self._async = None
-        self._redis.close()
+        await self._store.aclose(_running_loop())
 
     def _run(self, group: str, *args: str | float) -> float | None:
         """The script's answer, or None when the store cannot be used now."""
         if not self._usable():
             return None
         try:
-            answer = self._script(keys=[self._prefix + group], args=list(args))
-        except (load_redis().RedisError, OSError) as exc:
+            answer = _checked_answer(self._store.run([self._prefix + group], list(args)))
+        except store_errors() as exc:
             self._failed(exc)
             return None
         return self._answered(group, answer)
@@ -316,20 +317,19 @@ class RedisGate:
         loop = _running_loop()
         if loop is None:  # trio
             return await anyio.to_thread.run_sync(self._run, group, *args)
-        if self._async is None or self._async[0] is not loop:
-            client = _client(self._url, load_redis().asyncio.Redis)
-            self._async = (loop, client, client.register_script(_SCRIPT))
         try:
-            answer = await self._async[2](keys=[self._prefix + group], args=list(args))
-        except (load_redis().RedisError, OSError) as exc:  # TimeoutError is an OSError
+            answer = _checked_answer(
+                await self._store.arun([self._prefix + group], list(args), loop)
+            )
+        except store_errors() as exc:  # TimeoutError is an OSError
             self._failed(exc)
             return None
         return self._answered(group, answer)
 
-    def _answered(self, group: str, answer: bytes) -> float:
+    def _answered(self, group: str, answer: tuple[float, ...]) -> float:
         """Note what the store said of `group`'s window; return the wait it asked for."""
         self._came_back()
-        wait, remaining, reset = (float(part) for part in answer.split())
+        wait, remaining, reset = answer
         if remaining >= 0 and reset >= 0:
             self._known[group] = (remaining, self._clock() + reset)
         else:
@@ -354,7 +354,7 @@ class RedisGate:
             ratelimit_logger.warning(
                 "rate-limit store at %s failed (%s); using the in-process rate-limit gate "
                 "until it answers again",
-                _where(self._redis),
+                self.where(),
                 type(exc).__name__,
             )
 
@@ -363,4 +363,4 @@ class RedisGate:
             was_down = self._down_until is not None
             self._down_until = self._slow_since = None
         if was_down:
-            ratelimit_logger.info("rate-limit store at %s answers again", _where(self._redis))
+            ratelimit_logger.info("rate-limit store at %s answers again", self.where())
