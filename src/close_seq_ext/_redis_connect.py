@@ -46,11 +46,18 @@ def load_redis() -> Any:
     return redis
 
 
+# What redis-py raises besides its own errors when a reply is not what the command returns
+# (a server that answers `HELLO` with an integer: AttributeError): a sick store too.
+_GARBLED = (AttributeError, TypeError, ValueError, IndexError, KeyError)
+
+
 def store_errors() -> tuple[type[Exception], ...]:
     """What a failing store raises: redis-py's errors (a Cluster's too), socket errors, and
-    answers that make no sense (`StoreReplyError`)."""
+    answers that make no sense (`StoreReplyError`, or redis-py tripping over one). Only
+    calls into redis-py are guarded with these."""
     redis = load_redis()
-    return (redis.RedisError, redis.exceptions.RedisClusterException, OSError, StoreReplyError)
+    failures = (redis.RedisError, redis.exceptions.RedisClusterException, OSError)
+    return (*failures, StoreReplyError, *_GARBLED)
 
 
 def _options(url: StoreUrl, timeout: float) -> dict[str, Any]:
@@ -61,8 +68,9 @@ def _options(url: StoreUrl, timeout: float) -> dict[str, Any]:
     return options
 
 
-def _build(url: StoreUrl, timeout: float, *, asynchronous: bool) -> Any:
-    """A redis-py client for `url`: its asyncio one if `asynchronous`."""
+def _build(url: StoreUrl, timeout: float, *, asynchronous: bool) -> tuple[Any, list[Any]]:
+    """A redis-py client for `url` (its asyncio one if `asynchronous`), and the clients it
+    uses and does not close itself (a Sentinel master's, of the Sentinels)."""
     load_redis()  # the ImportError that names the extra
     import redis.asyncio.cluster
     import redis.asyncio.retry
@@ -75,21 +83,22 @@ def _build(url: StoreUrl, timeout: float, *, asynchronous: bool) -> Any:
     options = _options(url, timeout)
     if url.topology == "cluster":
         node: Any = (redis.asyncio.cluster if asynchronous else redis.cluster).ClusterNode
-        return kind.RedisCluster(
+        cluster = kind.RedisCluster(
             startup_nodes=[node(host, port) for host, port in url.hosts],
             retry=retry_class(NoBackoff(), 1),
             # Start, and serve the slots whose nodes answer, in the middle of a failover.
             require_full_coverage=False,
             **options,
         )
+        return cluster, []
     options["retry"] = retry_class(NoBackoff(), 1, supported_errors=(redis.ConnectionError,))
     if url.topology == "sentinel":
         sentinels = kind.Sentinel(list(url.hosts), sentinel_kwargs=_sentinel_options(url, options))
-        return sentinels.master_for(url.service, db=url.db, **options)
+        return sentinels.master_for(url.service, db=url.db, **options), sentinels.sentinels
     if url.path is not None:
-        return kind.Redis(unix_socket_path=url.path, db=url.db, **options)
+        return kind.Redis(unix_socket_path=url.path, db=url.db, **options), []
     host, port = url.hosts[0]
-    return kind.Redis(host=host, port=port, db=url.db, **options)
+    return kind.Redis(host=host, port=port, db=url.db, **options), []
 
 
 def _sentinel_options(url: StoreUrl, options: dict[str, Any]) -> dict[str, Any]:
@@ -114,19 +123,19 @@ class StoreClient:
         self._script_text = script
         self._timeout = timeout
         self._guard = threading.Lock()
-        self._sync: tuple[Any, Any] | None = None  # (client, script)
-        self._async: tuple[asyncio.AbstractEventLoop, Any, Any] | None = None
+        self._sync: tuple[Any, Any, list[Any]] | None = None  # (client, script, others)
+        self._async: tuple[asyncio.AbstractEventLoop, Any, Any, list[Any]] | None = None
 
     @property
     def where(self) -> str:
         """The store for log lines, never its password."""
         return self.url.where
 
-    def _client(self) -> tuple[Any, Any]:
+    def _client(self) -> tuple[Any, Any, list[Any]]:
         with self._guard:
             if self._sync is None:
-                client = _build(self.url, self._timeout, asynchronous=False)
-                self._sync = (client, client.register_script(self._script_text))
+                client, others = _build(self.url, self._timeout, asynchronous=False)
+                self._sync = (client, client.register_script(self._script_text), others)
             return self._sync
 
     def run(self, keys: list[str], args: list[Any]) -> Any:
@@ -136,8 +145,8 @@ class StoreClient:
     async def arun(self, keys: list[str], args: list[Any], loop: asyncio.AbstractEventLoop) -> Any:
         """`run` on `loop`'s own asyncio client."""
         if self._async is None or self._async[0] is not loop:
-            client = _build(self.url, self._timeout, asynchronous=True)
-            self._async = (loop, client, client.register_script(self._script_text))
+            client, others = _build(self.url, self._timeout, asynchronous=True)
+            self._async = (loop, client, client.register_script(self._script_text), others)
         return await self._async[2](keys=keys, args=args)
 
     def lock(self, key: str, *, timeout: float) -> redis.lock.Lock:
@@ -149,11 +158,13 @@ class StoreClient:
         with self._guard:
             sync, self._sync = self._sync, None
         if sync is not None:
-            sync[0].close()
+            for client in [sync[0], *sync[2]]:
+                client.close()
 
     async def aclose(self, loop: asyncio.AbstractEventLoop | None) -> None:
         """Close the async client if it belongs to `loop` (the one running), and the sync one."""
         if self._async is not None and self._async[0] is loop:
-            await self._async[1].aclose()
+            for client in [self._async[1], *self._async[3]]:
+                await client.aclose()
         self._async = None
         self.close()
