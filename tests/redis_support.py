@@ -164,6 +164,11 @@ class RedisServer(_Service):
         self.kill()  # SIGKILL ends a paused server too
 
 
+def with_query(url: str, query: str) -> str:
+    """`url` with more query options (`"socket_timeout=2"`)."""
+    return f"{url}{'&' if '?' in url else '?'}{query}"
+
+
 def gate(
     url: str, namespace: str = "account", clock: Callable[[], float] | None = None
 ) -> RedisGate:
@@ -511,6 +516,41 @@ def redis_sentinel() -> Iterator[SentinelGroup]:
     """A fresh master, replica and Sentinel for one test."""
     with SentinelGroup(sentinel_password="sentinel-secret") as group:
         yield group
+
+
+class HighlyAvailable:
+    """A Cluster or a Sentinel group, seen the same way: a URL, a master to kill, a failover."""
+
+    def __init__(self, topology: ValkeyCluster | SentinelGroup) -> None:
+        self.topology = topology
+        self.url = topology.url
+        self._promoted: RedisServer | None = None
+
+    def kill_master(self, key: str) -> None:
+        """Kill (SIGKILL) the master that holds `key`."""
+        if isinstance(self.topology, SentinelGroup):
+            self.topology.master.kill()
+            self._promoted = self.topology.replica
+        else:
+            master = self.topology.master_of(key)
+            master.kill()
+            self._promoted = self.topology.replica_of(master)
+
+    def wait_for_promotion(self) -> RedisServer:
+        """The replica of the killed master, once it is the master."""
+        assert self._promoted is not None
+        if isinstance(self.topology, SentinelGroup):
+            self.topology.wait_for_promotion()
+        else:
+            self.topology.wait_for_promotion(self._promoted)
+        return self._promoted
+
+
+@pytest.fixture(params=["cluster", "sentinel"])
+def ha_store(request: pytest.FixtureRequest) -> HighlyAvailable:
+    """A store that fails over: a Valkey cluster, or a master, replica and Sentinel."""
+    fixture = "valkey_cluster" if request.param == "cluster" else "redis_sentinel"
+    return HighlyAvailable(request.getfixturevalue(fixture))
 
 
 @pytest.fixture

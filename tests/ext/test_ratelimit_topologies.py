@@ -13,10 +13,9 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-import attrs
 import pytest
 
 from close_seq_ext import make_client
@@ -27,6 +26,7 @@ from close_sequences.api.sequences import list_sequences
 from tests.enroll_support import contact_ids, enrollment, held, new_sequence_id, posts
 from tests.ext.fakes import rate_limit_answer
 from tests.redis_support import (
+    HighlyAvailable,
     RedisServer,
     SentinelGroup,
     TlsProxy,
@@ -34,6 +34,7 @@ from tests.redis_support import (
     gate,
     namespace_of,
     store_warnings,
+    with_query,
 )
 from tests.waiting import wait_until_sync
 
@@ -44,10 +45,6 @@ BACK_WITHIN = 10.0
 # Generous: a loaded 2-core machine can miss the default 50 ms, and a fallback is not what
 # the sharing tests are about.
 PATIENT = "socket_timeout=2&socket_connect_timeout=2"
-
-
-def with_query(url: str, query: str) -> str:
-    return f"{url}{'&' if '?' in url else '?'}{query}"
 
 
 def used_again_after(fleet_gate: object, caplog: pytest.LogCaptureFixture) -> float:
@@ -132,38 +129,16 @@ def test_ensure_subscribed_on_each_topology_enrolls_once_under_the_store_lock(
     assert posts(close_server) == 1
 
 
-@attrs.frozen
-class Failover:
-    """A store whose master can be killed, and a wait for the replica's promotion."""
-
-    url: str
-    kill_master: Callable[[], None]
-    wait_for_promotion: Callable[[], None]
-
-
-@pytest.fixture(params=["cluster", "sentinel"])
-def failover(request: pytest.FixtureRequest) -> Failover:
-    key = f"close-seq:rl:account:{GROUP}"
-    if request.param == "sentinel":
-        group: SentinelGroup = request.getfixturevalue("redis_sentinel")
-        return Failover(group.url, group.master.kill, group.wait_for_promotion)
-    cluster: ValkeyCluster = request.getfixturevalue("valkey_cluster")
-    master = cluster.master_of(key)
-    return Failover(
-        cluster.url, master.kill, lambda: cluster.wait_for_promotion(cluster.replica_of(master))
-    )
-
-
 def test_a_master_killed_fails_no_reservation_and_the_promoted_replica_is_used(
-    failover: Failover, caplog: pytest.LogCaptureFixture
+    ha_store: HighlyAvailable, caplog: pytest.LogCaptureFixture
 ) -> None:
-    fleet_gate = gate(failover.url)
+    fleet_gate = gate(ha_store.url)
     fleet_gate.observe(GROUP, rate_limit_answer("limit=10, remaining=9, reset=30"))
-    failover.kill_master()
+    ha_store.kill_master(f"close-seq:rl:account:{GROUP}")
     # The in-process gate, which saw the same answer, decides meanwhile: no error.
     assert all(fleet_gate.reserve(GROUP) < 1 for _ in range(5))
     assert len(store_warnings(caplog)) == 1
-    failover.wait_for_promotion()
+    ha_store.wait_for_promotion()
     caplog.set_level(logging.INFO, logger="close_seq_ext")
     used_again_after(fleet_gate, caplog)  # within 10 s of the promotion
     assert len(store_warnings(caplog)) == 1
