@@ -11,6 +11,7 @@ has been promoted.
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -20,6 +21,8 @@ import pytest
 
 from close_seq_ext import make_client
 from close_seq_ext._close_client import account_of
+from close_seq_ext._keylock import hold_sync
+from close_seq_ext._redis_url import parse_store_url
 from close_seq_ext.sync import ensure_subscribed as ensure_subscribed_sync
 from close_seq_ext.testing import CloseServer
 from close_sequences.api.sequences import list_sequences
@@ -36,6 +39,7 @@ from tests.redis_support import (
     store_warnings,
     with_query,
 )
+from tests.spec_support import ROOT
 from tests.waiting import wait_until_sync
 
 GROUP = "GET /api/v1/sequence/"
@@ -90,8 +94,9 @@ def test_a_client_on_each_topology_shares_its_budget(
     with make_client(
         close_server.api_key, base_url=close_server.base_url, rate_limit_url=store_url
     ) as client:
-        for _ in range(3):
+        for _ in range(2):
             list_sequences.sync(client=client)
+        list_sequences.sync(client=client.with_options(timeout=5))  # the same store
     assert 59 < gate(store_url, namespace_of(close_server)).reserve(GROUP) <= 60
 
 
@@ -203,3 +208,78 @@ def test_a_tls_store_whose_certificate_is_not_trusted_is_not_used(
     assert all(page.data == [] for page in pages)
     assert len(store_warnings(caplog)) == 1
     assert redis_server.client().keys("*") == []
+
+
+# --- a lock lost in a failover
+
+
+def test_a_lock_whose_key_is_gone_at_renewal_is_reported(
+    redis_server: RedisServer, close_server: CloseServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Replication is asynchronous: a replica promoted before the lock reached it has no key.
+    # Deleting it does to the holder what that failover would.
+    with (
+        make_client(
+            close_server.api_key, base_url=close_server.base_url, rate_limit_url=redis_server.url
+        ) as client,
+        hold_sync(account_of(client), "enroll:seq_1:cont_1") as hold,
+    ):
+        (key,) = redis_server.client().keys("close-seq:lock:*")
+        redis_server.client().delete(key)
+        hold.renew()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "lost in a failover" in warnings[0]
+
+
+# --- the README's lines, as written
+
+
+README_LINES = re.findall(
+    r'^export CLOSE_RATE_LIMIT_URL="([^"]+)"\s+# (.+)$', (ROOT / "README.md").read_text(), re.M
+)
+
+
+def test_the_readme_shows_one_line_per_topology() -> None:
+    kinds = {(u.topology, u.tls, u.path is None) for u in map(parse_store_url, dict(README_LINES))}
+    assert len(kinds) == len(README_LINES) == 6
+
+
+@pytest.mark.parametrize(("url", "topology"), README_LINES, ids=[t for _, t in README_LINES])
+def test_each_readme_line_works_on_its_topology(
+    url: str, topology: str, request: pytest.FixtureRequest, close_server: CloseServer
+) -> None:
+    """The line as written, its placeholders (hosts, passwords, paths) made the test's own."""
+    written = parse_store_url(url)
+    if written.topology == "cluster" and written.tls:
+        pytest.skip(
+            "the Valkey binary of the tests has no TLS, and a cluster's nodes "
+            "announce their own ports: parsed above, not run"
+        )
+    hosts = ",".join(f"{h}:{p}" for h, p in written.hosts)
+    if written.topology == "cluster":
+        cluster: ValkeyCluster = request.getfixturevalue("valkey_cluster")
+        url = url.replace(":PASSWORD@", "").replace(hosts, cluster.url.split("//")[1])
+    elif written.topology == "sentinel":
+        group: SentinelGroup = request.getfixturevalue("redis_sentinel")
+        url = url.replace(hosts, f"127.0.0.1:{group.sentinel_port}")
+        url = url.replace("mymaster", group.SERVICE).replace("SENTINEL_PASSWORD", "sentinel-secret")
+        url = url.replace("PASSWORD", "servers-secret")
+    elif written.tls:
+        proxy: TlsProxy = request.getfixturevalue("tls_store")
+        url = url.replace(":PASSWORD@", "").replace(hosts, f"127.0.0.1:{proxy.port}")
+        url = url.replace(written.options["ssl_ca_certs"], str(proxy.ca_path))
+    elif written.path is not None:
+        _, path = request.getfixturevalue("socket_server")
+        url = url.replace(written.path, str(path))
+    else:
+        server: RedisServer = request.getfixturevalue("redis_server")
+        url = url.replace(":PASSWORD@", "").replace(hosts, f"127.0.0.1:{server.port}")
+    close_server.rate_limits.set(1, 60.0, method="GET", path=SEQUENCES)
+    with make_client(
+        close_server.api_key,
+        base_url=close_server.base_url,
+        rate_limit_url=with_query(url, PATIENT),
+    ) as client:
+        list_sequences.sync(client=client)
+    assert gate(with_query(url, PATIENT), namespace_of(close_server)).reserve(GROUP) > 59
