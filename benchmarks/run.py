@@ -17,7 +17,7 @@ import httpx
 
 from benchmarks import distance, fleet, imports, memory, pagination, parsing, polling, ratelimit
 from benchmarks._common import ROOT, Section, server
-from tests.redis_support import RedisServer
+from tests.redis_support import RedisServer, SentinelGroup, ValkeyCluster
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
@@ -113,12 +113,20 @@ def sections(sizes: Sizes, runs: int) -> list[Section]:
 
 def run_fleet(sizes: Sizes, runs: int) -> Section:
     limits = ("--rate-limit", FLEET_LIMIT, "--latency", FLEET_LATENCY)
-    with server("--subscriptions", 1, *limits) as srv, RedisServer() as store:
-        flush = store.client().flushall
+    with (
+        server("--subscriptions", 1, *limits) as srv,
+        RedisServer() as store,
+        ValkeyCluster() as cluster,
+        SentinelGroup() as sentinel,
+    ):
+        stores = {
+            "store": (store.url, store.client().flushall),
+            "cluster": (cluster.url, lambda: [m.client().flushall() for m in cluster.masters]),
+            "sentinel": (sentinel.url, sentinel.master.client().flushall),
+        }
         return fleet.run(
             srv,
-            store.url,
-            flush,
+            stores,
             FLEET_LIMIT,
             FLEET_PROCESSES,
             sizes.fleet_requests,

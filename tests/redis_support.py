@@ -292,16 +292,6 @@ class ValkeyCluster(_Group):
     def replica_of(self, master: RedisServer) -> RedisServer:
         return self.replicas[self.masters.index(master)]
 
-    def fail_over(self, master: RedisServer) -> RedisServer:
-        """Kill `master` (SIGKILL) and return its replica once the cluster promoted it."""
-        replica = self.replica_of(master)
-        master.kill()
-        self.wait_for_promotion(replica)
-        return replica
-
-    def wait_for_promotion(self, replica: RedisServer) -> None:
-        _wait(lambda: replica.info("replication")["role"] == "master", "the replica's promotion")
-
 
 class SentinelGroup(_Group):
     """A master, its replica, and a Sentinel watching them, fast to fail over.
@@ -370,14 +360,6 @@ class SentinelGroup(_Group):
         with self.sentinel() as sentinel:
             replicas = sentinel.execute_command("SENTINEL REPLICAS", self.SERVICE)
         return any("s_down" not in str(r) and str(self.replica.port) in str(r) for r in replicas)
-
-    def fail_over(self) -> None:
-        """Kill the master (SIGKILL) and return once the Sentinel names the replica."""
-        self.master.kill()
-        self.wait_for_promotion()
-
-    def wait_for_promotion(self) -> None:
-        _wait(lambda: self.master_port() == self.replica.port, "the Sentinel's failover")
 
     def stop(self) -> None:
         if self._sentinel is not None:
@@ -526,23 +508,36 @@ class HighlyAvailable:
         self.url = topology.url
         self._promoted: RedisServer | None = None
 
-    def kill_master(self, key: str) -> None:
-        """Kill (SIGKILL) the master that holds `key`."""
+    def master_of(self, key: str) -> RedisServer:
+        """The master that holds `key` now."""
         if isinstance(self.topology, SentinelGroup):
-            self.topology.master.kill()
+            return self.topology.master
+        return self.topology.master_of(key)
+
+    def kill_master(self, key: str) -> RedisServer:
+        """Kill (SIGKILL) the master that holds `key`; return the replica to be promoted."""
+        master = self.master_of(key)
+        master.kill()
+        if isinstance(self.topology, SentinelGroup):
             self._promoted = self.topology.replica
         else:
-            master = self.topology.master_of(key)
-            master.kill()
             self._promoted = self.topology.replica_of(master)
+        return self._promoted
+
+    def promoted(self) -> bool:
+        """Whether the killed master's replica has taken over (as clients are told)."""
+        assert self._promoted is not None
+        try:
+            if isinstance(self.topology, SentinelGroup):
+                return self.topology.master_port() == self._promoted.port
+            return self._promoted.info("replication")["role"] == "master"
+        except redis.RedisError:
+            return False
 
     def wait_for_promotion(self) -> RedisServer:
         """The replica of the killed master, once it is the master."""
         assert self._promoted is not None
-        if isinstance(self.topology, SentinelGroup):
-            self.topology.wait_for_promotion()
-        else:
-            self.topology.wait_for_promotion(self._promoted)
+        _wait(self.promoted, "the replica's promotion")
         return self._promoted
 
 
