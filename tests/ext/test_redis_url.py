@@ -12,6 +12,7 @@ import doctest
 import pytest
 
 from close_seq_ext import _redis_url, make_client
+from close_seq_ext._redis_connect import _build
 from close_seq_ext._redis_url import parse_store_url
 from tests.ext.fakes import API_KEY
 
@@ -123,3 +124,19 @@ def test_the_examples_in_the_parsers_docstrings_hold() -> None:
     result = doctest.testmod(_redis_url, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_tls_reaches_the_servers_and_the_sentinels_of_rediss_sentinel() -> None:
+    # No TLS-enabled Valkey here to run it against: what the URL asks must reach redis-py.
+    url = parse_store_url("rediss+sentinel://:pw@127.0.0.1:1/svc?ssl_ca_certs=/ca.pem")
+    master, (sentinel,) = _build(url, 0.05, asynchronous=True)
+    assert master.connection_pool.connection_class.__name__ == "SentinelManagedSSLConnection"
+    assert master.connection_pool.connection_kwargs["ssl_ca_certs"] == "/ca.pem"
+    assert sentinel.connection_pool.connection_class.__name__ == "SSLConnection"
+
+
+def test_tls_reaches_every_node_of_rediss_cluster() -> None:
+    url = parse_store_url("rediss+cluster://127.0.0.1:1,127.0.0.1:2?ssl_cert_reqs=none")
+    cluster, _ = _build(url, 0.05, asynchronous=True)  # the async client connects lazily
+    assert cluster.connection_kwargs["connection_class"].__name__ == "SSLConnection"
+    assert cluster.connection_kwargs["ssl_cert_reqs"] == "none"
