@@ -219,7 +219,8 @@ def _connection(
             envvar="CLOSE_RATE_LIMIT_URL",
             show_default=False,
             help="Share the key's rate limit with other workers through this Redis "
-            "(redis://host:6379/0; needs the redis extra).",
+            "(redis://host:6379/0, rediss://, unix://, redis+sentinel://host:port/service, "
+            "redis+cluster://host:port,...; needs the redis extra).",
         ),
     ] = None,
     verbose: Annotated[

@@ -129,6 +129,10 @@ def make_client(
         backoff_max: The longest such wait, in seconds. Default 8.
         allow_insecure_http: Allow a plain `http://` base URL to a host that is not this
             machine. Off by default: the API key would cross the network in clear text.
+        rate_limit_url: A Redis store that every client on the key shares its rate-limit
+            budget (and `ensure_subscribed`'s locks) through, else `CLOSE_RATE_LIMIT_URL`:
+            `redis://`, `rediss://` (TLS), `unix://`, `redis+sentinel://host:port,.../service`
+            or `redis+cluster://host:port,...` (see README, "Many workers on one key").
         tz_offset: Hours east of UTC (`-5`, `5.5`), sent as `X-TZ-Offset` on every request.
             Close reads it as the local time of relative dates in an s_query ("3 days ago",
             `fixed_local_date`, `which_day_end`), so it changes which leads a bulk action

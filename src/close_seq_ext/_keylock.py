@@ -37,7 +37,8 @@ import attrs
 
 from ._close_client import Account
 from ._logging import enroll_logger
-from ._ratelimit_redis import RedisGate, load_redis
+from ._ratelimit_redis import RedisGate
+from ._redis_connect import load_redis, store_errors
 
 if TYPE_CHECKING:
     import redis.lock
@@ -128,14 +129,18 @@ class _FleetLock:
     def of(cls, account: Account, name: str) -> _FleetLock | None:
         if account.store is None:
             return None
-        lock = account.store.lock(name, timeout=FLEET_LOCK_TTL)
+        try:  # a Cluster client reaches its nodes when it is first used
+            lock = account.store.lock(name, timeout=FLEET_LOCK_TTL)
+        except store_errors() as exc:
+            _HEALTH.failed(account.store, exc)
+            return None
         return cls(account.store, lock, time.monotonic() + FLEET_LOCK_WAIT)
 
     def try_acquire(self) -> bool:
         """Whether to stop asking: taken, or the store failed (go on without it)."""
         try:
             self.held = bool(self.lock.acquire(blocking=False))
-        except (load_redis().RedisError, OSError) as exc:
+        except store_errors() as exc:
             _HEALTH.failed(self.store, exc)
             return True
         _HEALTH.answered(self.store)
@@ -151,7 +156,7 @@ class _FleetLock:
             self.lock.reacquire()
         except load_redis().exceptions.LockNotOwnedError:
             self._expired()
-        except (load_redis().RedisError, OSError) as exc:
+        except store_errors() as exc:
             _HEALTH.failed(self.store, exc)
 
     def release(self) -> None:
@@ -159,13 +164,18 @@ class _FleetLock:
             self.lock.release()
         except load_redis().exceptions.LockNotOwnedError:
             self._expired()
-        except (load_redis().RedisError, OSError):
+        except store_errors():
             pass  # it expires by itself
 
     def _expired(self) -> None:
-        # It expired and may be someone else's now: nothing of ours to renew or free.
+        # It expired, or was lost when a replica without it became the master (replication
+        # is asynchronous), and may be someone else's now: nothing of ours to renew or free.
         self.held = False
-        enroll_logger.warning("an enrollment lock was held past its %g s expiry", FLEET_LOCK_TTL)
+        enroll_logger.warning(
+            "an enrollment lock's key is gone from the store (held past its %g s expiry, or "
+            "lost in a failover); another worker may enroll the same contact meanwhile",
+            FLEET_LOCK_TTL,
+        )
 
 
 class Hold:

@@ -33,6 +33,7 @@ seconds until it answers.
 from __future__ import annotations
 
 import hashlib
+import math
 import string
 import threading
 import time
@@ -51,11 +52,12 @@ from ._ratelimit import (
     rate_limit_fields,
     reset_granularity,
 )
+from ._redis_connect import StoreClient, StoreReplyError, load_redis, store_errors
+from ._redis_url import parse_store_url
 
 if TYPE_CHECKING:
     import asyncio
 
-    import redis
     import redis.lock
 
 __all__ = ["RedisGate", "check_rate_limit_url", "load_redis", "store_namespace"]
@@ -71,6 +73,13 @@ _RETRY_STORE = 1.0
 # timeouts would call the store down after one stall); the wait before asking again.
 _SLOW_FOR = 0.25
 _ASK_AGAIN = 0.01
+# Longer than any wait Close asks for: a store that says more is sick, or its keys were
+# written by someone else (key names can be listed by any user of a shared Redis).
+_LONGEST_WAIT = 3600.0
+_MOST_REQUESTS = 10**7
+# The store's window counter: one a second for centuries.
+_MOST_WINDOWS = 2**53
+_DEFAULT_PORTS = {"https": 443, "http": 80}
 
 # KEYS[1]: the group's hash. ARGV[1] is the operation:
 #   reserve, booked window or ""                  -> go now, or a place in a later window
@@ -216,49 +225,28 @@ return string.format('%.6f %d %d %d %d %d %d %d %.6f', wait, window, epoch, inde
 """).substitute(unknown_wait=UNKNOWN_RESET_WAIT)
 
 
-def load_redis() -> Any:
-    """The `redis` package, or an ImportError that names the extra to install."""
-    try:
-        import redis
-        import redis.asyncio
-    except ImportError as exc:
-        raise ImportError(
-            "rate_limit_url needs the redis extra: pip install 'close-sequences[redis]'"
-        ) from exc
-    return redis
-
-
 def store_namespace(base_url: str, authorization: str) -> str:
     """The part of every key that tells one Close account from another, without the secret.
 
     >>> store_namespace("https://api.close.com", "Basic abc")[:8]
     '9a7757ec'
     """
-    digest = hashlib.sha256(f"{base_url}\n{authorization}".encode()).hexdigest()
+    # One Close host, however it is written (`HTTPS://API.close.com:443/` too): one budget.
+    url = httpx.URL(base_url)
+    port = "" if url.port in (None, _DEFAULT_PORTS.get(url.scheme)) else f":{url.port}"
+    where = f"{url.scheme}://{url.host}{port}{url.path.rstrip('/')}"
+    digest = hashlib.sha256(f"{where}\n{authorization}".encode()).hexdigest()
     return digest[:32]
 
 
 def check_rate_limit_url(url: str, name: str = "rate_limit_url") -> None:
-    """Refuse (`ValueError`) a store URL redis-py cannot read, without quoting it: it may
-    hold the store's password. Needs the redis extra (`load_redis`).
+    """Refuse (`ValueError`) a store URL that `parse_store_url` cannot read, without quoting
+    it: it may hold the store's password. Needs the redis extra (`load_redis`).
 
-    >>> check_rate_limit_url("redis://localhost:6379/0")
+    >>> check_rate_limit_url("redis+cluster://10.0.0.1:7000,10.0.0.2:7000")
     """
-    try:
-        load_redis().connection.parse_url(url)
-    except (ValueError, TypeError):
-        raise ValueError(
-            f"{name} is not a Redis URL: expected redis://[[user]:password@]host"
-            "[:port][/db], rediss://... or unix://path"
-        ) from None
-
-
-def _client(url: str, redis_class: Any) -> Any:
-    """`redis_class.from_url(url)` with the store's timeouts, the URL checked first."""
-    check_rate_limit_url(url)
-    options = {"socket_timeout": _STORE_TIMEOUT, "socket_connect_timeout": _STORE_TIMEOUT}
-    # Options written in the URL's query (`?socket_timeout=0.2`) win over these.
-    return redis_class.from_url(url, **options)
+    parse_store_url(url, name)
+    load_redis()
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -270,12 +258,6 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return asyncio.get_running_loop()
     except RuntimeError:
         return None
-
-
-def _where(client: redis.Redis) -> str:
-    """Host and port (or socket path) of the store, for log lines: never the password."""
-    kwargs = client.connection_pool.connection_kwargs
-    return str(kwargs.get("path") or f"{kwargs.get('host')}:{kwargs.get('port')}")
 
 
 @attrs.frozen
@@ -295,19 +277,48 @@ class _Reply:
     """The store's current window: `window` unless the ticket has a place in a later one."""
 
     @classmethod
-    def parse(cls, answer: bytes, now: float) -> _Reply:
-        wait, window, current, index, settled, probe, most, guessed, ends_in = answer.split()
-        seconds = float(ends_in)
+    def parse(cls, answer: object, now: float) -> _Reply:
+        """The script's answer, each field checked before it is believed.
+
+        Anything else (another type, another count, a number that is not finite or out of
+        range) is `StoreReplyError`: the gate then treats the store as failed, as when it is
+        down. Key names can be listed by any user of a shared Redis, so a key written by
+        someone else must not hold calls for longer than any real window.
+
+        >>> _Reply.parse(b"0.000000 3 3 1 0 0 20 1 0.500000", now=10.0).ends_at
+        10.5
+        """
+        if not isinstance(answer, bytes | str):
+            raise StoreReplyError(f"the store answered a {type(answer).__name__}")
+        text = answer.decode("ascii", "replace") if isinstance(answer, bytes) else answer
+        try:
+            numbers = [float(part) for part in text.split()]
+        except ValueError:
+            raise StoreReplyError("the store answered text that is not numbers") from None
+        if len(numbers) != 9:
+            raise StoreReplyError(f"the store answered {len(numbers)} numbers, not 9")
+        if not all(math.isfinite(n) for n in numbers):
+            raise StoreReplyError("the store answered a number that is not finite")
+        wait, window, current, index, settled, probe, most, guessed, ends_in = numbers
+        if not (0 <= wait <= _LONGEST_WAIT and (ends_in == -1 or 0 <= ends_in <= _LONGEST_WAIT)):
+            raise StoreReplyError("the store answered a wait out of range")
+        counts = (window, current, index, settled)
+        if any(n != int(n) or not 0 <= n <= _MOST_WINDOWS for n in counts):
+            raise StoreReplyError("the store answered a count out of range")
+        if most != int(most) or not (most == -1 or 0 <= most <= _MOST_REQUESTS):
+            raise StoreReplyError("the store answered a limit out of range")
+        if probe not in (0, 1) or guessed not in (0, 1):
+            raise StoreReplyError("the store answered a flag that is not 0 or 1")
         return cls(
-            wait=float(wait),
+            wait=wait,
             window=int(window),
             current=int(current),
             index=int(index),
             settled=int(settled),
-            probe=probe == b"1",
+            probe=probe == 1,
             most=int(most),
-            guessed=guessed == b"1",
-            ends_at=now + seconds if seconds >= 0 else -1.0,
+            guessed=guessed == 1,
+            ends_at=now + ends_in if ends_in >= 0 else -1.0,
         )
 
 
@@ -332,11 +343,7 @@ class RedisGate:
         fallback: RateLimitGate,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._url = url
-        self._redis: redis.Redis = _client(url, load_redis().Redis)
-        self._script = self._redis.register_script(_SCRIPT)
-        # redis-py's asyncio connections belong to one event loop: (loop, client, script).
-        self._async: tuple[asyncio.AbstractEventLoop, Any, Any] | None = None
+        self._store = StoreClient(parse_store_url(url), script=_SCRIPT, timeout=_STORE_TIMEOUT)
         self._prefix = f"close-seq:rl:{namespace}:"
         self._namespace = namespace
         self._fallback = fallback
@@ -372,7 +379,7 @@ class RedisGate:
             self._run(ticket.group, *args)
 
     def close(self) -> None:
-        self._redis.close()
+        self._store.close()
 
     def lock(self, name: str, *, timeout: float) -> redis.lock.Lock:
         """redis-py's `Lock` on `name` in this account's keys, on the gate's connection.
@@ -382,13 +389,11 @@ class RedisGate:
 
         Key: `close-seq:lock:<hash>:<name>` (the same hash as the rate-limit keys).
         """
-        key = f"close-seq:lock:{self._namespace}:{name}"
-        lock: redis.lock.Lock = self._redis.lock(key, timeout=timeout, thread_local=False)
-        return lock
+        return self._store.lock(f"close-seq:lock:{self._namespace}:{name}", timeout=timeout)
 
     def where(self) -> str:
         """Host and port (or socket path) of the store, for log lines: never the password."""
-        return _where(self._redis)
+        return self._store.where
 
     async def areserve(self, ticket: Ticket) -> float:
         reply = await self._arun(ticket.group, *self._reserve_args(ticket))
@@ -488,21 +493,18 @@ class RedisGate:
         return ("release", int(probe), "" if booked is None else booked)
 
     async def aclose(self) -> None:
-        if self._async is not None and self._async[0] is _running_loop():
-            await self._async[1].aclose()
-        self._async = None
-        self._redis.close()
+        await self._store.aclose(_running_loop())
 
     def _run(self, group: str, *args: str | float) -> _Reply | None:
         """The script's answer, or None when the store cannot be used now."""
         if not self._usable():
             return None
         try:
-            answer = self._script(keys=[self._prefix + group], args=list(args))
-        except (load_redis().RedisError, OSError) as exc:
+            reply = _Reply.parse(self._store.run([self._prefix + group], list(args)), self._clock())
+        except store_errors() as exc:
             self._failed(exc)
             return None
-        return self._answered(group, answer)
+        return self._answered(group, reply)
 
     async def _arun(self, group: str, *args: str | float) -> _Reply | None:
         """`_run` for async code."""
@@ -511,20 +513,17 @@ class RedisGate:
         loop = _running_loop()
         if loop is None:  # trio
             return await anyio.to_thread.run_sync(self._run, group, *args)
-        if self._async is None or self._async[0] is not loop:
-            client = _client(self._url, load_redis().asyncio.Redis)
-            self._async = (loop, client, client.register_script(_SCRIPT))
         try:
-            answer = await self._async[2](keys=[self._prefix + group], args=list(args))
-        except (load_redis().RedisError, OSError) as exc:  # TimeoutError is an OSError
+            answer = await self._store.arun([self._prefix + group], list(args), loop)
+            reply = _Reply.parse(answer, self._clock())
+        except store_errors() as exc:  # TimeoutError is an OSError
             self._failed(exc)
             return None
-        return self._answered(group, answer)
+        return self._answered(group, reply)
 
-    def _answered(self, group: str, answer: bytes) -> _Reply:
+    def _answered(self, group: str, reply: _Reply) -> _Reply:
         """Note what the store said of `group`'s window; return its reply."""
         self._came_back()
-        reply = _Reply.parse(answer, self._clock())
         if reply.most >= 0:
             self._known[group] = reply
         else:
@@ -549,7 +548,7 @@ class RedisGate:
             ratelimit_logger.warning(
                 "rate-limit store at %s failed (%s); using the in-process rate-limit gate "
                 "until it answers again",
-                _where(self._redis),
+                self.where(),
                 type(exc).__name__,
             )
 
@@ -558,4 +557,4 @@ class RedisGate:
             was_down = self._down_until is not None
             self._down_until = self._slow_since = None
         if was_down:
-            ratelimit_logger.info("rate-limit store at %s answers again", _where(self._redis))
+            ratelimit_logger.info("rate-limit store at %s answers again", self.where())

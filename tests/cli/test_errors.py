@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from close_seq_ext.testing import BulkProgress, CloseServer, Fault
-from tests.redis_support import RedisServer
+from tests.redis_support import HighlyAvailable, RedisServer
 
 from .support import SEQUENCE_BODY, Run, bulk_subscribe_args
 
@@ -390,3 +390,16 @@ def test_the_rate_limit_url_shares_the_budget_through_the_store(
 
     assert without == 0
     assert without < by_option < by_variable
+
+
+def test_the_rate_limit_url_takes_a_cluster_and_a_sentinel_group(
+    close_seq: Run, server: CloseServer, ha_store: HighlyAvailable
+) -> None:
+    result = close_seq("--rate-limit-url", ha_store.url, "sequences", "list", "--json")
+    assert result.code == 0
+    assert "secret" not in result.stdout + result.stderr
+    evals = [
+        node.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0)
+        for node in ha_store.topology.servers
+    ]
+    assert sum(evals) > 0  # the budget went through the store

@@ -8,8 +8,6 @@ in-process gate with one warning, and uses the store again once it answers.
 
 from __future__ import annotations
 
-import base64
-import logging
 import sys
 import threading
 import time
@@ -18,35 +16,16 @@ import httpx
 import pytest
 
 from close_seq_ext import make_client
-from close_seq_ext._ratelimit import RateLimitGate, Ticket
-from close_seq_ext._ratelimit_redis import RedisGate, store_namespace
+from close_seq_ext._ratelimit import Ticket
+from close_seq_ext._ratelimit_redis import RedisGate
 from close_seq_ext.testing import CloseServer
 from close_sequences.api.sequences import list_sequences
 from tests.ext.fakes import API_KEY, FakeClock, rate_limit_answer
-from tests.redis_support import RedisServer, free_port
+from tests.redis_support import RedisServer, free_port, gate, namespace_of, store_warnings
 from tests.waiting import wait_until_sync
 
 GROUP = "GET /api/v1/sequence/"
 SEQUENCES = "/api/v1/sequence/"
-
-
-def gate(url: str, namespace: str = "account", clock: FakeClock | None = None) -> RedisGate:
-    options = {} if clock is None else {"clock": clock}
-    return RedisGate(url, namespace=namespace, fallback=RateLimitGate(), **options)
-
-
-def namespace_of(server: CloseServer) -> str:
-    """The namespace `make_client` uses for the local server's key."""
-    header = "Basic " + base64.b64encode(f"{server.api_key}:".encode()).decode()
-    return store_namespace(server.base_url, header)
-
-
-def store_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [
-        r.getMessage()
-        for r in caplog.records
-        if r.levelno == logging.WARNING and "rate-limit store" in r.getMessage()
-    ]
 
 
 # --- one budget for every process

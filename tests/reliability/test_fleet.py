@@ -17,10 +17,11 @@ from typing import Any
 import pytest
 
 from close_seq_ext.testing import CloseServer, RateLimit
-from tests.redis_support import RedisServer, free_port
+from tests.redis_support import HighlyAvailable, RedisServer, free_port, namespace_of, with_query
 from tests.waiting import wait_until_sync
 
 WORKERS, CALLS, TASKS = 3, 20, 8
+GROUP = "GET /api/v1/sequence/"
 LIMIT = 15  # per 1 s window: the fleet's 60 calls need four windows
 # Generous store timeout: on a loaded 2-core machine the default 50 ms can pass, and a
 # fallback would let in-process bursts meet 429s that these tests do not count on.
@@ -34,14 +35,16 @@ def limited_server() -> Iterator[CloseServer]:
         yield server
 
 
-def start_fleet(server: CloseServer, store_url: str | None) -> list[subprocess.Popen[str]]:
+def start_fleet(
+    server: CloseServer, store_url: str | None, calls: int = CALLS
+) -> list[subprocess.Popen[str]]:
     env = {k: v for k, v in os.environ.items() if k != "CLOSE_RATE_LIMIT_URL"}
     if store_url is not None:
         env["CLOSE_RATE_LIMIT_URL"] = store_url
     command = [sys.executable, "-m", "tests.fleet_worker", server.base_url, server.api_key]
     return [
         subprocess.Popen(
-            [*command, str(CALLS), str(TASKS)], env=env, stdout=subprocess.PIPE, text=True
+            [*command, str(calls), str(TASKS)], env=env, stdout=subprocess.PIPE, text=True
         )
         for _ in range(WORKERS)
     ]
@@ -98,3 +101,31 @@ def test_a_fleet_whose_store_is_killed_mid_run_loses_no_call(
 def test_a_fleet_pointed_at_a_wrong_store_url_loses_no_call(limited_server: CloseServer) -> None:
     outcome = results(start_fleet(limited_server, f"redis://127.0.0.1:{free_port()}/0"))
     assert outcome == {"ok": WORKERS * CALLS, "errors": []}
+
+
+# --- on the Redis that teams run: Cluster, Sentinel
+
+
+def test_a_fleet_sharing_a_cluster_or_sentinel_store_loses_no_call_and_meets_no_429(
+    limited_server: CloseServer, ha_store: HighlyAvailable
+) -> None:
+    outcome = results(start_fleet(limited_server, with_query(ha_store.url, PATIENT[1:])))
+    assert outcome == {"ok": WORKERS * CALLS, "errors": []}
+    assert answered_429(limited_server) == 0
+
+
+def test_a_fleet_whose_master_fails_over_mid_run_loses_no_call_and_uses_the_new_master(
+    limited_server: CloseServer, ha_store: HighlyAvailable
+) -> None:
+    # Long enough (about 8 s at 15/s) to go on well past the replica's promotion.
+    calls = 40
+    workers = start_fleet(limited_server, with_query(ha_store.url, PATIENT[1:]), calls)
+    wait_until_sync(lambda: len(limited_server.calls.calls) >= LIMIT, "the fleet to be at work")
+    ha_store.kill_master(f"close-seq:rl:{namespace_of(limited_server)}:{GROUP}")
+    promoted = ha_store.wait_for_promotion()
+    wait_until_sync(
+        lambda: promoted.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0) > 0,
+        "the fleet to use the promoted master",
+    )
+    outcome = results(workers)
+    assert outcome == {"ok": WORKERS * calls, "errors": []}
