@@ -288,8 +288,8 @@ def _check_credential(name: str, value: str, *, basic: bool) -> None:
 def check_base_url(
     base_url: str, *, allow_insecure_http: bool, names: SettingNames = ARGUMENT_NAMES
 ) -> None:
-    """Refuse (`ValueError`) a base URL that is not http(s), carries credentials, a query or
-    a fragment, or sends the key in clear text to another machine.
+    """Refuse (`ValueError`) a base URL that is not http(s), has no host, carries credentials,
+    a query or a fragment, or sends the key in clear text to another machine.
 
     >>> check_base_url("http://example.com", allow_insecure_http=False)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -298,6 +298,9 @@ def check_base_url(
     url = httpx.URL(base_url)
     if url.scheme not in ("http", "https"):
         raise ValueError(f"{names.base_url} must start with https:// (or http:// for this machine)")
+    if not url.host:
+        # "https:api.close.com" parses as a path with no host, and would fail only at connect.
+        raise ValueError(f"{names.base_url} has no host; write it as https://host")
     if url.userinfo:
         raise ValueError(
             f"{names.base_url} must not carry credentials; give them as {names.api_key}"

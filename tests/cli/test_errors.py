@@ -366,6 +366,14 @@ def test_plain_http_to_another_machine_names_the_options_that_allow_it(
     assert not server.calls.called
 
 
+def test_a_base_url_without_a_host_exits_2(close_seq: Run, server: CloseServer) -> None:
+    result = close_seq("--base-url", "https:evil.com", "sequences", "list")
+
+    assert result.code == 2
+    assert "--base-url (CLOSE_BASE_URL) has no host" in " ".join(result.stderr.split())
+    assert not server.calls.called
+
+
 def test_allow_insecure_http_lets_a_plain_http_url_through(
     close_seq: Run, server: CloseServer
 ) -> None:
