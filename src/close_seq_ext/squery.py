@@ -970,11 +970,11 @@ def _check_bounds(data: object, name: str, *, max_depth: int, max_nodes: int) ->
 
     Walked with a stack, not recursion: the input may be nested thousands deep.
     """
-    for limit, value in (("max_depth", max_depth), ("max_nodes", max_nodes)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{limit} must be an int, got {_kind(value)}")
-        if value < 1:
-            raise ValueError(f"{limit} must be 1 or more, got {value}")
+    for limit, bound in (("max_depth", max_depth), ("max_nodes", max_nodes)):
+        if isinstance(bound, bool) or not isinstance(bound, int):
+            raise TypeError(f"{limit} must be an int, got {_kind(bound)}")
+        if bound < 1:
+            raise ValueError(f"{limit} must be 1 or more, got {bound}")
     nodes = 1
     stack: list[tuple[object, int]] = [(data, 1)]
     while stack:
