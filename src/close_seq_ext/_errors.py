@@ -105,8 +105,8 @@ def _without_credentials(value: Any) -> Any:
 def _redacted(headers: httpx.Headers) -> httpx.Headers:
     """A copy of `headers` with credentials replaced; an Authorization scheme stays readable.
 
-    >>> _redacted(httpx.Headers({"Authorization": "Bearer abc", "Accept": "*/*"}))
-    Headers({'authorization': 'Bearer [redacted]', 'accept': '*/*'})
+    >>> _redacted(httpx.Headers({"Authorization": "Bearer abc", "Cookie": "s=1"})).multi_items()
+    [('authorization', 'Bearer [redacted]'), ('cookie', '[redacted]')]
     """
     kept = []
     for name, value in headers.multi_items():
