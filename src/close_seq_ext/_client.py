@@ -39,6 +39,7 @@ __all__ = [
     "SettingNames",
     "authorization_header",
     "check_base_url",
+    "is_loopback",
     "make_client",
 ]
 
@@ -307,14 +308,19 @@ def check_base_url(
         )
     if url.query or url.fragment:
         raise ValueError(f"{names.base_url} must not have a query or a fragment")
-    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
+    if url.scheme == "http" and not allow_insecure_http and not is_loopback(url.host):
         raise ValueError(
             f"{names.base_url} uses plain http to {url.host!r}, which would send the API key in "
             f"clear text; use https, or pass {names.allow_insecure_http}"
         )
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine only: ``localhost`` or a loopback address.
+
+    >>> is_loopback("127.0.0.1"), is_loopback("::1"), is_loopback("0.0.0.0")
+    (True, True, False)
+    """
     if host in _LOOPBACK_NAMES:
         return True
     try:
