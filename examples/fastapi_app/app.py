@@ -237,7 +237,7 @@ async def close_error_handler(request: Request, exc: CloseError) -> JSONResponse
             status_code=503,
             headers={"Retry-After": str(retry_after)},
         )
-    log.warning("Close refused %s %s: %s", request.method, request.url.path, exc)
+    log.warning("Close call failed for %s %s: %s", request.method, request.url.path, exc)
     if isinstance(exc, ValidationError):
         fields = sorted(CALLER_FIELDS & set(exc.field_errors))
         if fields or not exc.field_errors:
