@@ -12,7 +12,7 @@ from close_seq_ext.testing import _server as server_module
 from tests.testing.conftest import SEQUENCES, sequence_body
 
 
-def test_a_body_past_the_cap_is_a_413_before_it_is_read(close_server, api):
+def test_a_body_past_the_cap_is_a_413_and_nothing_is_stored(close_server, api):
     big = b"x" * (1024 * 1024 + 1)
     answer = api.post(SEQUENCES, content=big, headers={"Content-Type": "application/json"})
     assert answer.status_code == 413
