@@ -1,12 +1,22 @@
 """A FastAPI service that starts bulk enrollments in Close and reports on them.
 
-    CLOSE_API_KEY=... uvicorn examples.fastapi_app.app:app
+    CLOSE_API_KEY=... APP_API_TOKEN=... CLOSE_SENDER_ACCOUNT_ID=... CLOSE_SENDER_NAME=... \
+    CLOSE_SENDER_EMAIL=... uvicorn --factory examples.fastapi_app.app:create_app
+
+A template to copy, safe as written: callers authenticate with a bearer token
+(`auth.require_caller`, the place to plug in your own auth); the sender of every enrollment
+comes from the app's configuration (`config.AppConfig`), never from the caller; request
+bodies past `APP_MAX_BODY_BYTES` are a 413 (FastAPI's own `max_body_size`, 0.165 or later);
+an s_query is bounded in depth and size (`squery.from_dict`); ids are checked before they
+reach a URL; and what Close says about a rejected request goes to this app's log, not to
+the caller.
 
 One SDK client lives as long as the app (the lifespan opens and closes its connections) and
 reaches endpoints through a dependency. SDK errors become HTTP answers in one place: a
 missing Close object stays a 404, Close's rate limit becomes a 503 with `Retry-After`, a
-request Close rejects is a 422 with Close's field errors, and Close being unreachable or
-refusing our credentials is a 502 (the caller did nothing wrong).
+request Close rejects is a 422 naming the caller's fields Close refused, and Close being
+unreachable or refusing our credentials (or our configured sender) is a 502 (the caller
+did nothing wrong).
 
 Under more load than Close's limit sustains, no call waits for the key's budget longer than
 `CLOSE_MAX_RETRY_WAIT` seconds (default 5): past that the SDK raises `RateLimitError` at
@@ -16,15 +26,16 @@ its gateway gives up on while it still spends the budget.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from close_seq_ext import (
     APIConnectionError,
@@ -55,14 +66,27 @@ from close_sequences.types import Unset
 # The most one call waits for Close's budget before its caller gets a 503 + Retry-After.
 SERVICE_MAX_RETRY_WAIT = 5.0
 
+from .auth import app_config, require_caller
+from .config import AppConfig
+
+log = logging.getLogger(__name__)
+
+# Close's ids are a prefix and letters and digits (`seq_51kUuBR322o1B7vb2HvzSz`): anything
+# else, `..` or a slash, is refused here rather than put into a URL.
+ID_PATTERN = r"^[A-Za-z0-9_]{1,64}$"
+CloseId = Annotated[str, Path(pattern=ID_PATTERN)]
+
 
 class EnrollmentRequest(BaseModel):
-    """Enroll the leads an s_query selects into a sequence."""
+    """Enroll the leads an s_query selects into a sequence, as the app's configured sender.
 
-    sequence_id: str
-    sender_account_id: str
-    sender_name: str
-    sender_email: str
+    Unknown fields are refused (422), the sender's among them: a caller cannot choose
+    whose name Close sends the emails in.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    sequence_id: str = Field(pattern=ID_PATTERN)
     contact_preference: Literal["lead", "contact"] = "lead"
     s_query: dict[str, Any] = Field(description="Close's s_query JSON")
 
@@ -82,15 +106,21 @@ class Subscriber(BaseModel):
 
 
 def create_app(
-    *, api_key: str | None = None, base_url: str | None = None, **client_options: Any
+    config: AppConfig | None = None,
+    *,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    **client_options: Any,
 ) -> FastAPI:
-    """The app; credentials default to `CLOSE_API_KEY` and `CLOSE_BASE_URL`.
+    """The app; `config` defaults to `AppConfig.from_env()`, Close's credentials to
+    `CLOSE_API_KEY` and `CLOSE_BASE_URL`.
 
     `client_options` go to `make_client` (timeouts, retries); `max_retry_wait` defaults to
     `CLOSE_MAX_RETRY_WAIT` (seconds), else 5: a service answers 503 + `Retry-After` after a
     few seconds rather than queue its callers for the SDK's default minute.
     """
     client_options.setdefault("max_retry_wait", _max_retry_wait())
+    config = config if config is not None else AppConfig.from_env()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -99,11 +129,19 @@ def create_app(
             app.state.close_client = client
             yield
 
-    app = FastAPI(title="Enrollments", lifespan=lifespan)
+    app = FastAPI(title="Enrollments", lifespan=lifespan, max_body_size=config.max_body_size)
+    if getattr(app, "max_body_size", None) != config.max_body_size:
+        # FastAPI before 0.165 takes the argument silently and caps nothing.
+        raise RuntimeError("this app needs FastAPI 0.165 or later (max_body_size)")
+    app.state.config = config
     app.add_exception_handler(CloseError, close_error_handler)  # type: ignore[arg-type]
-    app.post("/enrollments", status_code=202)(start_enrollment)
-    app.get("/enrollments/{enrollment_id}")(get_enrollment)
-    app.get("/sequences/{sequence_id}/subscribers")(list_subscribers)
+    # The routes that act for a caller; a route that authenticates otherwise (a webhook
+    # signed by Close) goes on the app itself, outside this router.
+    callers = APIRouter(dependencies=[Depends(require_caller)])
+    callers.post("/enrollments", status_code=202)(start_enrollment)
+    callers.get("/enrollments/{enrollment_id}")(get_enrollment)
+    callers.get("/sequences/{sequence_id}/subscribers")(list_subscribers)
+    app.include_router(callers)
     return app
 
 
@@ -123,11 +161,15 @@ def close_client(request: Request) -> Client:
 
 
 CloseClient = Annotated[Client, Depends(close_client)]
+Config = Annotated[AppConfig, Depends(app_config)]
 
 
-async def start_enrollment(body: EnrollmentRequest, client: CloseClient) -> Enrollment:
+async def start_enrollment(
+    body: EnrollmentRequest, client: CloseClient, config: Config
+) -> Enrollment:
     """Start a bulk subscribe and answer 202 with its id; poll `GET /enrollments/{id}`."""
     try:
+        # Bounded: deeper than 100 or past 10,000 nodes is refused, with the limit named.
         query = squery.from_dict(body.s_query)
     except (TypeError, ValueError) as exc:  # refused here, before Close sees it
         raise HTTPException(422, f"s_query: {exc}") from exc
@@ -137,23 +179,25 @@ async def start_enrollment(body: EnrollmentRequest, client: CloseClient) -> Enro
             action_type=BulkActionType.SUBSCRIBE,
             s_query=query.to_dict(),
             sequence_id=body.sequence_id,
-            sender_account_id=body.sender_account_id,
-            sender_name=body.sender_name,
-            sender_email=body.sender_email,
+            sender_account_id=config.sender_account_id,
+            sender_name=config.sender_name,
+            sender_email=config.sender_email,
             contact_preference=ContactPreference(body.contact_preference),
         ),
     )
     return _enrollment(bulk)
 
 
-async def get_enrollment(enrollment_id: str, client: CloseClient) -> Enrollment:
+async def get_enrollment(enrollment_id: CloseId, client: CloseClient) -> Enrollment:
     """The progress of an enrollment."""
     bulk = await get_bulk_sequence_subscription.asyncio(enrollment_id, client=client)
     return _enrollment(bulk)
 
 
 async def list_subscribers(
-    sequence_id: str, client: CloseClient, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    sequence_id: CloseId,
+    client: CloseClient,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[Subscriber]:
     """Up to `limit` of a sequence's subscriptions; 404 for a sequence Close does not know."""
     subscriptions = paginate(
@@ -194,10 +238,19 @@ def _value(field: Any) -> Any:
     return str(field) if isinstance(field, str) else field
 
 
+# The fields of a request Close may refuse that the caller chose; Close's refusal of any
+# other (the configured sender) is the app's fault, not the caller's.
+CALLER_FIELDS = frozenset(EnrollmentRequest.model_fields)
+
+
 async def close_error_handler(request: Request, exc: CloseError) -> JSONResponse:
-    """Map an SDK error to what this service's callers should see."""
+    """Map an SDK error to what this service's callers should see.
+
+    Close's own words stay in this app's log: they may name objects, users or settings of
+    the Close organization that the caller has no business seeing.
+    """
     if isinstance(exc, NotFoundError):
-        return JSONResponse({"detail": exc.message}, status_code=404)
+        return JSONResponse({"detail": "Not found in Close."}, status_code=404)
     if isinstance(exc, RateLimitError):
         retry_after = math.ceil(exc.retry_after) if exc.retry_after is not None else 1
         return JSONResponse(
@@ -205,13 +258,13 @@ async def close_error_handler(request: Request, exc: CloseError) -> JSONResponse
             status_code=503,
             headers={"Retry-After": str(retry_after)},
         )
+    log.warning("Close call failed for %s %s: %s", request.method, request.url.path, exc)
     if isinstance(exc, ValidationError):
-        return JSONResponse(
-            {"detail": exc.message, "field_errors": exc.field_errors}, status_code=422
-        )
+        fields = sorted(CALLER_FIELDS & set(exc.field_errors))
+        if fields or not exc.field_errors:
+            return JSONResponse(
+                {"detail": "Close rejected the request.", "fields": fields}, status_code=422
+            )
     if isinstance(exc, AuthenticationError | APIConnectionError):
         return JSONResponse({"detail": "Close is unavailable."}, status_code=502)
     return JSONResponse({"detail": "Close request failed."}, status_code=502)
-
-
-app = create_app()

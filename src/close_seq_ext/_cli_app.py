@@ -333,6 +333,9 @@ def _load_json(value: str, option: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise typer.BadParameter(f"not valid JSON: {exc}", param_hint=option) from None
+    except RecursionError:
+        # `[[[[...` thousands deep: the parser gives up before squery's own depth limit.
+        raise typer.BadParameter("JSON nested too deep to read", param_hint=option) from None
 
 
 def _parse_query(value: str) -> dict[str, Any]:

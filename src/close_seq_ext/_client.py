@@ -45,6 +45,7 @@ __all__ = [
     "SettingNames",
     "authorization_header",
     "check_base_url",
+    "is_loopback",
     "make_client",
 ]
 
@@ -303,8 +304,8 @@ def _check_credential(name: str, value: str, *, basic: bool) -> None:
 def check_base_url(
     base_url: str, *, allow_insecure_http: bool, names: SettingNames = ARGUMENT_NAMES
 ) -> None:
-    """Refuse (`ValueError`) a base URL that is not http(s), carries credentials, a query or
-    a fragment, or sends the key in clear text to another machine.
+    """Refuse (`ValueError`) a base URL that is not http(s), has no host, carries credentials,
+    a query or a fragment, or sends the key in clear text to another machine.
 
     >>> check_base_url("http://example.com", allow_insecure_http=False)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -313,20 +314,28 @@ def check_base_url(
     url = httpx.URL(base_url)
     if url.scheme not in ("http", "https"):
         raise ValueError(f"{names.base_url} must start with https:// (or http:// for this machine)")
+    if not url.host:
+        # "https:api.close.com" parses as a path with no host, and would fail only at connect.
+        raise ValueError(f"{names.base_url} has no host; write it as https://host")
     if url.userinfo:
         raise ValueError(
             f"{names.base_url} must not carry credentials; give them as {names.api_key}"
         )
     if url.query or url.fragment:
         raise ValueError(f"{names.base_url} must not have a query or a fragment")
-    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
+    if url.scheme == "http" and not allow_insecure_http and not is_loopback(url.host):
         raise ValueError(
             f"{names.base_url} uses plain http to {url.host!r}, which would send the API key in "
             f"clear text; use https, or pass {names.allow_insecure_http}"
         )
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine only: ``localhost`` or a loopback address.
+
+    >>> is_loopback("127.0.0.1"), is_loopback("::1"), is_loopback("0.0.0.0")
+    (True, True, False)
+    """
     if host in _LOOPBACK_NAMES:
         return True
     try:

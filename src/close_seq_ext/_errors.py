@@ -26,10 +26,17 @@ Catch the base class to handle every failure of the SDK in one place:
 No message, repr or attribute printed by these classes contains the API key or the
 Authorization header: messages are built from Close's answer body and the request's method
 and path only, and httpx masks the Authorization header in the reprs of requests.
+
+Every error pickles and unpickles (task queues such as Celery pickle the exceptions they
+store), and the pickle never holds a credential: the request and response it carries are
+copies whose `Authorization`, `Proxy-Authorization`, `Cookie` and `Set-Cookie` headers are
+replaced by ``[redacted]`` (an `Authorization` header keeps its scheme, ``Basic [redacted]``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +68,54 @@ _MAX_MESSAGE = 200
 
 class CloseError(Exception):
     """Base class of every exception the SDK raises."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own pickling calls `cls(*args)`, which the keyword-only arguments of
+        # the subclasses refuse; rebuild from args and attributes instead, less credentials.
+        state = {name: _without_credentials(value) for name, value in vars(self).items()}
+        return _unpickle, (type(self), self.args, state)
+
+
+def _unpickle(cls: type[CloseError], args: tuple[Any, ...], state: dict[str, Any]) -> CloseError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
+_SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie", "set-cookie")
+_SCHEMES = ("basic", "bearer")
+
+
+def _without_credentials(value: Any) -> Any:
+    """`value`, or for a request or response a copy whose credential headers are redacted."""
+    if isinstance(value, httpx.Request):
+        request = copy.copy(value)
+        request.headers = _redacted(value.headers)
+        return request
+    if isinstance(value, httpx.Response):
+        response = copy.copy(value)
+        response.headers = _redacted(value.headers)
+        with contextlib.suppress(RuntimeError):  # a response built without a request
+            response.request = _without_credentials(value.request)
+        return response
+    return value
+
+
+def _redacted(headers: httpx.Headers) -> httpx.Headers:
+    """A copy of `headers` with credentials replaced; an Authorization scheme stays readable.
+
+    >>> _redacted(httpx.Headers({"Authorization": "Bearer abc", "Cookie": "s=1"})).multi_items()
+    [('authorization', 'Bearer [redacted]'), ('cookie', '[redacted]')]
+    """
+    kept = []
+    for name, value in headers.multi_items():
+        if name.lower() in _SECRET_HEADERS:
+            scheme, _, rest = value.partition(" ")
+            known = name.lower() == "authorization" and rest and scheme.lower() in _SCHEMES
+            value = f"{scheme} [redacted]" if known else "[redacted]"
+        kept.append((name, value))
+    return httpx.Headers(kept)
 
 
 class APIConnectionError(CloseError):

@@ -24,6 +24,11 @@ Every node is data: an attrs class with a JSON type tag and one field per JSON k
 order written; one ``to_dict`` and one reader serve them all, and the readers' registries
 are built from the tags.
 
+Reading is bounded: ``from_dict`` and ``sort_from_dict`` refuse JSON nested deeper than 100
+levels or holding more than 10,000 nodes with a ``ValueError`` naming the limit, before
+building anything, so a query from an untrusted caller cannot exhaust the stack or the CPU
+(``max_depth=`` and ``max_nodes=`` raise the limits for a query known to be larger).
+
 Unconfirmed parts of Close's grammar, decided here: ``number_range`` bounds are named ``gt``,
 ``gte``, ``lt`` and ``lte``; only query nodes carry ``negate``.
 """
@@ -900,7 +905,15 @@ _KINDS: dict[type[_Node], tuple[dict[str, type[_Node]], type[_Node]]] = {
 }
 
 
-def from_dict(data: Mapping[str, Any]) -> Query:
+# The bounds of what `from_dict` reads; a real s_query is a few levels deep and a few
+# hundred nodes at most.
+MAX_DEPTH = 100
+MAX_NODES = 10_000
+
+
+def from_dict(
+    data: Mapping[str, Any], *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES
+) -> Query:
     """Read an s_query back into nodes, as Close writes it; ``from_dict(d).to_dict() == d``.
 
     A node of a type this module does not know, or with a key it does not know, is kept
@@ -909,25 +922,74 @@ def from_dict(data: Mapping[str, Any]) -> Query:
     A missing ``type`` or a missing key is an error, and so is a value the node's builder
     would refuse; each message names the node, by its path and type, and the key.
 
+    `data` may come from anyone (a web request, a file): JSON nested deeper than `max_depth`
+    (each object or array inside another is one level; the query itself is level 1) or
+    holding more than `max_nodes` nodes (every object, array and value in it) is refused
+    with a `ValueError` naming the limit, before any node is built.
+
     >>> from_dict({"type": "object_type", "object_type": "lead"}) == object_type("lead")
     True
     >>> from_dict({"type": "and"})
     Traceback (most recent call last):
     ...
     TypeError: s_query (and): missing key 'queries'
+    >>> from_dict({"type": "and", "queries": []}, max_depth=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: s_query is nested deeper than 1 levels (max_depth=1)
     """
-    node: Query = _read(data, "s_query", Query)
+    _check_bounds(data, "s_query", max_depth=max_depth, max_nodes=max_nodes)
+    try:
+        node: Query = _read(data, "s_query", Query)
+    except RecursionError:
+        # Only with a `max_depth` raised far past the default: still a ValueError, not a crash.
+        raise ValueError(
+            f"s_query is nested deeper than Python's recursion limit allows "
+            f"(max_depth={max_depth} is too high)"
+        ) from None
     return node
 
 
-def sort_from_dict(data: Mapping[str, Any]) -> Sort:
+def sort_from_dict(
+    data: Mapping[str, Any], *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES
+) -> Sort:
     """Read one sort item back; ``sort_from_dict(s).to_dict() == s``.
+
+    Bounded as :func:`from_dict` is.
 
     >>> sort_from_dict(sort("name").to_dict()) == sort("name")
     True
     """
+    _check_bounds(data, "sort item", max_depth=max_depth, max_nodes=max_nodes)
     item: Sort = _build(Sort, _mapping(data, "sort item"), "sort item", "sort item")
     return item
+
+
+def _check_bounds(data: object, name: str, *, max_depth: int, max_nodes: int) -> None:
+    """Refuse `data` nested deeper than `max_depth` or holding more than `max_nodes` nodes.
+
+    Walked with a stack, not recursion: the input may be nested thousands deep.
+    """
+    for limit, bound in (("max_depth", max_depth), ("max_nodes", max_nodes)):
+        if isinstance(bound, bool) or not isinstance(bound, int):
+            raise TypeError(f"{limit} must be an int, got {_kind(bound)}")
+        if bound < 1:
+            raise ValueError(f"{limit} must be 1 or more, got {bound}")
+    nodes = 1
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if not isinstance(value, Mapping | list | tuple):
+            continue
+        if depth > max_depth:
+            raise ValueError(
+                f"{name} is nested deeper than {max_depth} levels (max_depth={max_depth})"
+            )
+        children = list(value.values()) if isinstance(value, Mapping) else list(value)
+        nodes += len(children)
+        if nodes > max_nodes:
+            raise ValueError(f"{name} holds more than {max_nodes} nodes (max_nodes={max_nodes})")
+        stack.extend((child, depth + 1) for child in children)
 
 
 def _mapping(value: object, name: str) -> Mapping[str, Any]:

@@ -134,6 +134,54 @@ def test_invalid_query_is_a_usage_error_before_any_request(
     assert not server.calls.called
 
 
+def nested_query(levels: int) -> str:
+    query: dict[str, Any] = {"type": "object_type", "object_type": "lead"}
+    for _ in range(levels):
+        query = {"type": "and", "queries": [query]}
+    return json.dumps(query)
+
+
+def test_a_query_nested_400_deep_exits_2_naming_the_limit(
+    close_seq: Run, server: CloseServer, sequence: dict[str, Any]
+) -> None:
+    result = close_seq(*bulk_subscribe_args(sequence["id"], nested_query(400)))
+
+    assert result.code == 2
+    assert "max_depth=100" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not server.calls.called
+
+
+def test_a_query_of_too_many_nodes_exits_2_naming_the_limit(
+    close_seq: Run, server: CloseServer, sequence: dict[str, Any], tmp_path: Path
+) -> None:
+    values = [f"lead_{i}" for i in range(20_000)]
+    condition = {"type": "term", "values": values}
+    field = {"type": "regular_field", "object_type": "lead", "field_name": "id"}
+    query = tmp_path / "query.json"
+    query.write_text(
+        json.dumps({"type": "field_condition", "field": field, "condition": condition})
+    )
+
+    result = close_seq(*bulk_subscribe_args(sequence["id"], f"@{query}"))
+
+    assert result.code == 2
+    assert "max_nodes=10000" in result.stderr
+    assert not server.calls.called
+
+
+def test_json_too_deep_for_the_parser_exits_2(
+    close_seq: Run, server: CloseServer, sequence: dict[str, Any]
+) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    result = close_seq(*bulk_subscribe_args(sequence["id"], "@-"), stdin=deep)
+
+    assert result.code == 2
+    assert "nested too deep" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not server.calls.called
+
+
 def test_a_query_node_the_sdk_does_not_know_is_sent_for_close_to_judge(
     close_seq: Run, server: CloseServer, sequence: dict[str, Any]
 ) -> None:
@@ -315,6 +363,14 @@ def test_plain_http_to_another_machine_names_the_options_that_allow_it(
         "(CLOSE_ALLOW_INSECURE_HTTP=1)"
     ) in " ".join(result.stderr.split())
     assert "allow_insecure_http=True" not in result.stderr
+    assert not server.calls.called
+
+
+def test_a_base_url_without_a_host_exits_2(close_seq: Run, server: CloseServer) -> None:
+    result = close_seq("--base-url", "https:evil.com", "sequences", "list")
+
+    assert result.code == 2
+    assert "--base-url (CLOSE_BASE_URL) has no host" in " ".join(result.stderr.split())
     assert not server.calls.called
 
 

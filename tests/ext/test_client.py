@@ -206,6 +206,12 @@ def test_credentials_in_the_base_url_are_refused_without_echoing_them() -> None:
     assert "secretkey" not in str(caught.value)
 
 
+@pytest.mark.parametrize("base_url", ["https:evil.com", "https://", "http:/127.0.0.1"])
+def test_a_base_url_without_a_host_is_refused_before_any_request(base_url: str) -> None:
+    with pytest.raises(ValueError, match=r"^base_url has no host; write it as https://host$"):
+        make_client(API_KEY, base_url=base_url)
+
+
 @pytest.mark.parametrize("base_url", ["ftp://api.close.com", "api.close.com"])
 def test_a_base_url_that_is_not_http_is_refused(base_url: str) -> None:
     with pytest.raises(ValueError, match="base_url"):

@@ -773,6 +773,87 @@ def test_sort_from_dict_rejects_unknown_direction() -> None:
         squery.sort_from_dict({**SEED_004_SORT[0], "direction": "sideways"})
 
 
+# --- from_dict: bounded, for queries from untrusted callers
+
+
+def nested_ands(levels: int) -> dict[str, Any]:
+    """`levels` ands inside one another: 2 JSON levels each (the node and its list)."""
+    query: dict[str, Any] = {"type": "match_all"}
+    for _ in range(levels):
+        query = {"type": "and", "queries": [query]}
+    return query
+
+
+def many_terms(values: int) -> dict[str, Any]:
+    """One field condition holding `values` term values (`values` + 9 nodes in all)."""
+    condition = {"type": "term", "values": [f"v{i}" for i in range(values)]}
+    return {"type": "field_condition", "field": NAME, "condition": condition}
+
+
+def test_a_query_nested_400_deep_is_a_value_error_naming_max_depth() -> None:
+    with pytest.raises(ValueError, match=r"nested deeper than 100 levels \(max_depth=100\)"):
+        squery.from_dict(nested_ands(400))
+
+
+def test_a_query_at_the_depth_limit_is_read() -> None:
+    # 49 ands and the match_all inside them: 99 levels, one under the limit's 100.
+    assert squery.from_dict(nested_ands(49)).to_dict() == nested_ands(49)
+    with pytest.raises(ValueError, match="max_depth"):
+        squery.from_dict(nested_ands(50), max_depth=100)
+
+
+def test_a_query_of_more_than_10000_nodes_is_a_value_error_naming_max_nodes() -> None:
+    with pytest.raises(ValueError, match=r"more than 10000 nodes \(max_nodes=10000\)"):
+        squery.from_dict(many_terms(10_000))
+
+
+def test_a_query_of_10000_nodes_is_read() -> None:
+    assert squery.from_dict(many_terms(10_000 - 9)).to_dict() == many_terms(10_000 - 9)
+
+
+def test_an_opaque_node_counts_toward_the_limits() -> None:
+    # Kept whole, never built: the bound must still see inside it.
+    data: Any = 0
+    for _ in range(200):
+        data = [data]
+    with pytest.raises(ValueError, match="max_depth"):
+        squery.from_dict({"type": "lead_score_v2", "weights": data})
+
+
+def test_the_limits_are_raised_by_keyword() -> None:
+    assert squery.from_dict(nested_ands(100), max_depth=201).to_dict() == nested_ands(100)
+    big = many_terms(20_000)
+    assert squery.from_dict(big, max_nodes=20_009).to_dict() == big
+
+
+def test_a_depth_past_pythons_recursion_limit_is_still_a_value_error() -> None:
+    with pytest.raises(ValueError, match="recursion limit"):
+        squery.from_dict(nested_ands(2_000), max_depth=5_000)
+
+
+def test_sort_from_dict_is_bounded_too() -> None:
+    field = {"type": "custom_field", "custom_field_id": "cf_1"}
+    item = {"direction": "asc", "field": {**field, "extra": nested_ands(60)}}
+    with pytest.raises(ValueError, match="max_depth=100"):
+        squery.sort_from_dict(item)
+
+
+@pytest.mark.parametrize(
+    ("limits", "error"),
+    [
+        ({"max_depth": 0}, ValueError),
+        ({"max_nodes": -1}, ValueError),
+        ({"max_depth": True}, TypeError),
+        ({"max_nodes": 1.5}, TypeError),
+    ],
+)
+def test_limits_that_are_not_positive_ints_are_refused(
+    limits: dict[str, Any], error: type[Exception]
+) -> None:
+    with pytest.raises(error, match=next(iter(limits))):
+        squery.from_dict({"type": "match_all"}, **limits)
+
+
 # --- property: any tree the builders make survives the JSON round trip
 
 names = st.text(alphabet=string.ascii_lowercase + "_", min_size=1, max_size=10)

@@ -1,6 +1,6 @@
 """The API key and the OAuth token never show: not in the client's repr, not in any exception's
 text, repr or traceback (with local variables captured, as error trackers do), not in any log
-record at any level.
+record at any level, not in a pickled exception (task queues pickle the errors they store).
 
 One test per kind of credential drives every error path of the SDK over real HTTP to the
 local Close server, with every logger at DEBUG, and then scans everything it collected for
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import pickle
 import socket
 import traceback
 from collections.abc import Awaitable, Callable
@@ -242,3 +243,57 @@ async def test_a_credential_is_never_put_in_the_url(close_server: CloseServer) -
     call = close_server.calls.last
     for secret in wire_forms(close_server.api_key):
         assert secret not in call.path + call.query
+
+
+def observable(exc: BaseException) -> dict[str, Any]:
+    """What a handler reads off an error, the request and response it carries included."""
+    seen: dict[str, Any] = {"type": type(exc), "str": str(exc), "args": exc.args}
+    for name in ("status_code", "message", "body", "field_errors", "errors", "retry_after"):
+        seen[name] = getattr(exc, name, None)
+    response = getattr(exc, "response", None)
+    request = getattr(exc, "request", None) or getattr(response, "request", None)
+    if response is not None:
+        seen["response"] = (
+            response.status_code,
+            response.content,
+            response.headers.get("ratelimit"),
+        )
+    if request is not None:
+        seen["request"] = (request.method, str(request.url), request.headers.get("user-agent"))
+    bulk_action = getattr(exc, "bulk_action", None)
+    seen["bulk_action"] = bulk_action.to_dict() if bulk_action is not None else None
+    return seen
+
+
+@pytest.mark.parametrize("kind", ["api_key", "oauth_token"])
+async def test_every_error_pickles_and_unpickles_without_the_credential(
+    close_server: CloseServer, kind: str
+) -> None:
+    right, wrong = credentials(close_server, kind)
+    secrets = [form for c in (right, wrong) for value in c.values() for form in wire_forms(value)]
+    options: dict[str, Any] = {"base_url": close_server.base_url, "timeout": TIMEOUT}
+    options |= {"max_retries": 1, "backoff_initial": 0.01}
+    async with make_client(**right, **options) as client, make_client(**wrong, **options) as bad:
+        errors = await every_error(close_server, client, bad)
+
+    scheme = "Basic" if kind == "api_key" else "Bearer"
+    redacted = 0
+    for exc in errors:
+        data = pickle.dumps(exc)
+        for secret in secrets:
+            assert secret.encode() not in data, type(exc).__name__
+        restored = pickle.loads(data)
+        assert observable(restored) == observable(exc)
+        request = getattr(restored, "request", None) or getattr(
+            getattr(restored, "response", None), "request", None
+        )
+        if request is not None:
+            assert request.headers["authorization"] == f"{scheme} [redacted]"
+            redacted += 1
+    assert redacted >= 10  # the status errors and the connection errors carried a request
+    # The error itself is untouched: only the pickled copy is redacted.
+    assert any(
+        getattr(exc, "response", None) is not None
+        and exc.response.request.headers["authorization"] != f"{scheme} [redacted]"
+        for exc in errors
+    )

@@ -14,7 +14,7 @@ import pytest
 from tests.testing.conftest import aligned_reset_bounds, mid_window
 
 
-def _start(*options):
+def _start(*options, seed=("--seed", "3")):
     return subprocess.Popen(
         [
             sys.executable,
@@ -24,8 +24,7 @@ def _start(*options):
             "0",
             "--leads",
             "7",
-            "--seed",
-            "3",
+            *seed,
             *options,
         ],
         stdout=subprocess.PIPE,
@@ -115,3 +114,43 @@ def test_rate_aligned_without_a_rate_limit_is_a_usage_error():
     )
     assert result.returncode == 2
     assert "--rate-aligned needs --rate-limit" in result.stderr
+
+
+def _key_of_a_run(*options, seed=()):
+    process = _start(*options, seed=seed)
+    try:
+        base_url, api_key = _started(process)
+        status = httpx.get(f"{base_url}/api/v1/lead/", auth=(api_key, "")).status_code
+    finally:
+        _stop(process)
+    assert status == 200  # the key printed is the key accepted
+    return api_key
+
+
+def test_every_start_without_a_seed_prints_a_key_of_its_own():
+    assert _key_of_a_run() != _key_of_a_run()
+
+
+def test_a_seed_gives_the_same_key_on_every_start():
+    assert _key_of_a_run(seed=("--seed", "3")) == _key_of_a_run(seed=("--seed", "3"))
+
+
+def test_api_key_sets_the_key_accepted():
+    assert _key_of_a_run("--api-key", "api_local_demo") == "api_local_demo"
+
+
+def test_a_host_beyond_this_machine_is_warned_about():
+    process = _start("--host", "0.0.0.0")
+    try:
+        warning = process.stderr.readline()
+        _started(process)
+    finally:
+        _stop(process)
+    assert warning.startswith("Warning: listening on 0.0.0.0, not on this machine only")
+
+
+def test_the_loopback_host_is_not_warned_about(command):
+    _started(command)
+    command.send_signal(signal.SIGINT)
+    assert command.wait(10) == 0
+    assert command.stderr.read() == ""

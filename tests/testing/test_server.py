@@ -65,6 +65,26 @@ def test_same_seed_gives_same_key_and_leads():
     assert list(one.state.leads) == list(two.state.leads)
 
 
+def test_without_a_seed_every_server_draws_its_own_key_and_token():
+    one, two = CloseServer(leads=3), CloseServer(leads=3)
+    assert one.api_key != two.api_key
+    assert one.oauth_token != two.oauth_token
+    # The leads stay reproducible: those of seed 0.
+    assert list(one.state.leads) == list(CloseServer(leads=3, seed=0).state.leads)
+
+
+def test_a_given_key_is_the_one_accepted():
+    with CloseServer(leads=0, api_key="api_chosen") as server:
+        url = server.url("/api/v1/sequence/")
+        assert httpx.get(url, auth=("api_chosen", "")).status_code == 200
+        assert server.api_key == "api_chosen"
+
+
+def test_the_session_fixture_exposes_its_random_key(close_server, http):
+    assert close_server.api_key != CloseServer(leads=0, seed=0).api_key
+    assert http.get(SEQUENCES, auth=(close_server.api_key, "")).status_code == 200
+
+
 def test_check_reraises_a_server_error(close_server, api, monkeypatch):
     def broken(self, skip, limit):
         raise ZeroDivisionError
@@ -74,6 +94,19 @@ def test_check_reraises_a_server_error(close_server, api, monkeypatch):
     with pytest.raises(ZeroDivisionError):
         close_server.check()
     close_server.reset()  # so the fixture's own check passes
+
+
+def test_a_500_answer_carries_no_exception_text(close_server, api, monkeypatch):
+    def broken(self, skip, limit):
+        raise RuntimeError("secret detail of the server")
+
+    monkeypatch.setattr(type(close_server.state), "list_sequences", broken)
+    answer = api.get("/api/v1/sequence/")
+    close_server.reset()  # the error is the test's own: the fixture's check must pass
+    assert answer.status_code == 500
+    assert "CloseServer.check()" in answer.json()["error"]
+    assert "secret detail" not in answer.text
+    assert "RuntimeError" not in answer.text
 
 
 def test_reset_forgets_data_faults_and_calls(close_server, api):

@@ -76,9 +76,12 @@ from myservice.app import create_app
 
 async def main():
     app = create_app(api_key=os.environ["KEY"], base_url=os.environ["URL"])
+    headers = {"Authorization": "Bearer " + os.environ["APP_API_TOKEN"]}
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://svc", headers=headers
+        ) as client:
             answer = await client.get("/enrollments/bulkseqsub_missing")
     print(answer.status_code)
     ours = [m for m in sys.modules if m.split(".")[0] in ("close_seq_ext", "close_sequences")]
@@ -94,7 +97,8 @@ def test_the_fastapi_example_runs_from_a_vendored_copy(
     service = tmp_path / "myservice"
     service.mkdir()
     (service / "__init__.py").touch()
-    shutil.copy(ROOT / "examples" / "fastapi_app" / "app.py", service / "app.py")
+    for module in ("app.py", "auth.py", "config.py"):
+        shutil.copy(ROOT / "examples" / "fastapi_app" / module, service / module)
     subprocess.run(
         [
             sys.executable,
@@ -111,7 +115,15 @@ def test_the_fastapi_example_runs_from_a_vendored_copy(
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        env={**os.environ, "KEY": close_server.api_key, "URL": close_server.base_url},
+        env={
+            **os.environ,
+            "KEY": close_server.api_key,
+            "URL": close_server.base_url,
+            "APP_API_TOKEN": "t" * 32,
+            "CLOSE_SENDER_ACCOUNT_ID": "emailacct_1",
+            "CLOSE_SENDER_NAME": "Ada",
+            "CLOSE_SENDER_EMAIL": "ada@example.com",
+        },
     )
     assert result.returncode == 0, result.stderr
     status, top_level_modules = result.stdout.split("\n")[:2]

@@ -24,6 +24,10 @@ Where Close's behaviour is unknown, this server chooses (most useful to a tester
 
 - Auth: the Basic password is ignored; Bearer takes one OAuth token (`oauth_token`).
   Answers to bad credentials still carry `RateLimit`, counted under an "anonymous" key.
+  The key and the token are random on every start unless given or derived from `seed`.
+- Limits: a request body past `max_body_size` (1 MiB) is a 413; a connection has 5 s to
+  send each request's headers; a 500 (a bug of this server) says only that
+  `CloseServer.check()` raises it.
 - `_fields` always keeps `id` (the contract requires it). Unknown names are ignored.
 - `_limit` above `max_limit` (default 100) and `_skip` above `max_skip` (default none) are
   400. Lists are in creation order.

@@ -12,6 +12,7 @@ import sys
 import threading
 from types import FrameType
 
+from .._client import is_loopback
 from ._bulk import BulkProgress
 from ._ratelimit import RateLimit
 from ._server import CloseServer
@@ -24,11 +25,21 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m close_seq_ext.testing",
         description="Run a local Close API (sequences, subscriptions, bulk actions) for testing.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="interface (default 127.0.0.1; any other lets other machines in, with a warning)",
+    )
     parser.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one")
     parser.add_argument("--leads", type=int, default=50, help="number of generated leads")
-    parser.add_argument("--seed", type=int, default=0, help="seed of leads, ids and key")
-    parser.add_argument("--api-key", help="API key to accept (default: generated from the seed)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        help="seed of leads, ids and key (default: the leads of seed 0 and a random key)",
+    )
+    parser.add_argument(
+        "--api-key", help="API key to accept (default: random on every start, or from --seed)"
+    )
     parser.add_argument("--rate-limit", type=int, help="requests per window per endpoint group")
     parser.add_argument("--rate-window", type=float, default=1.0, help="rate-limit window, seconds")
     parser.add_argument(
@@ -67,6 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.rate_aligned and args.rate_limit is None:
         parser.error("--rate-aligned needs --rate-limit")
+    if not is_loopback(args.host):
+        print(
+            f"Warning: listening on {args.host}, not on this machine only: anyone who can "
+            "reach it can read and change this server's data with its key.",
+            file=sys.stderr,
+            flush=True,
+        )
     rate_limit = None
     if args.rate_limit is not None:
         rate_limit = RateLimit(

@@ -142,6 +142,11 @@ _GENERATION = "close_seq_ext.generation"
 _STALE = "The local server was reset while this request was in flight; nothing was done."
 # What the call log says of a request whose client left before it could be answered.
 CLIENT_CLOSED_REQUEST = 499
+_SERVER_ERROR = "Local server error; CloseServer.check() raises it in the test."
+
+
+class _TooLarge(Exception):
+    """A request body past the app's `max_body_size`."""
 
 
 def _dumps(value: Any) -> bytes:
@@ -158,6 +163,7 @@ class CloseApp:
         calls: Log of answered requests.
         latency: Seconds added to every answer, as a network between client and Close
             would: half before the request is handled, half before the answer leaves.
+        max_body_size: Largest request body read, in bytes; past it the answer is 413.
     """
 
     def __init__(
@@ -168,11 +174,13 @@ class CloseApp:
         rate_limiter: RateLimiter | None = None,
         calls: CallLog | None = None,
         latency: float = 0.0,
+        max_body_size: int = 1024 * 1024,
     ) -> None:
         if latency < 0:
             raise ValueError(f"latency must be >= 0 seconds, got {latency!r}")
         self.state = state
         self.latency = latency
+        self.max_body_size = max_body_size
         # Requests received and not yet answered; only the server's thread changes it.
         self.in_flight = 0
         self.faults = faults or Faults()
@@ -273,7 +281,10 @@ class CloseApp:
         async def endpoint(request: Request) -> Response:
             operation, has_body = methods["GET" if request.method == "HEAD" else request.method]
             try:
-                raw = await request.body() if has_body else b""
+                raw = await self._body(request) if has_body else b""
+            except _TooLarge:
+                message = f"The request body is larger than {self.max_body_size} bytes."
+                return Response(_dumps({"error": message}), 413, media_type=_JSON)
             except ClientDisconnect:
                 # The client left before its body was read (it timed out during a delay
                 # fault): nothing is done and nothing can be answered. Logged as nginx's
@@ -301,10 +312,25 @@ class CloseApp:
                 with self.state.lock:
                     if self._current(request.scope):
                         self.errors.append(exc)
-                status, content = 500, _dumps({"error": f"Local server error: {exc!r}"})
+                # The exception stays in `check()`: its text may hold what a client sent.
+                status, content = 500, _dumps({"error": _SERVER_ERROR})
             return Response(content, status, media_type=_JSON)
 
         return endpoint
+
+    async def _body(self, request: Request) -> bytes:
+        """The request body, refused (`_TooLarge`) once past `max_body_size`, before it is
+        all read when the client announced its length."""
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.max_body_size:
+            raise _TooLarge
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_body_size:
+                raise _TooLarge
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def _current(self, scope: Scope) -> bool:
         """Whether the request's test is still running (no reset since it arrived)."""

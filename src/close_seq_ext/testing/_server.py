@@ -5,9 +5,14 @@ free one) is known at once; readiness is an `Event` set when uvicorn's startup h
 finished, so nothing polls. Starlette and uvicorn (the `testing` extra) are imported only
 when the server starts, so the plugin and the rest of the package load without them.
 
+Every start without `api_key` or `seed` accepts a key of its own, drawn at random: read it
+from `api_key` (the pytest fixture's ``close_server.api_key``), never write it down.
+
 >>> server = CloseServer(leads=3)
 >>> server.api_key.startswith("api_")
 True
+>>> CloseServer(leads=0).api_key == server.api_key
+False
 """
 
 from __future__ import annotations
@@ -38,6 +43,12 @@ _INSTALL_HINT = (
 )
 _START_TIMEOUT = 10.0
 _STOP_TIMEOUT = 10.0
+MAX_BODY_SIZE = 1024 * 1024
+# A client has this long to send a request's headers, and an idle kept-alive connection is
+# closed after it: a client that opens connections and sends nothing holds none for long.
+HEADER_TIMEOUT = 5.0
+# Largest request head (request line and headers) read; a larger one is answered 400.
+MAX_HEADER_SIZE = 16 * 1024
 
 
 class CloseServer:
@@ -51,12 +62,17 @@ class CloseServer:
     {'data': [], 'has_more': False}
 
     Args:
-        host: Interface to listen on; keep the default, 127.0.0.1.
+        host: Interface to listen on; keep the default, 127.0.0.1 (any other lets every
+            machine that reaches this one use the server).
         port: TCP port; 0 (the default) picks a free one.
         leads: Number of generated leads (each with 0 to 4 contacts).
-        seed: Seed of the generated leads and of every id and key.
-        api_key: Accepted API key (generated from `seed` when None).
-        oauth_token: Accepted Bearer token (generated from `seed` when None).
+        seed: Seed of the generated leads and of every id; given, the key and token are
+            derived from it too. None (the default): the leads of seed 0, and a key and a
+            token drawn at random on every start.
+        api_key: Accepted API key (None: drawn at random, or derived from `seed`).
+        oauth_token: Accepted Bearer token (None: drawn at random, or derived from `seed`).
+        max_body_size: Largest request body accepted, in bytes; past it the answer is 413
+            (default 1 MiB, far above any body of the contract).
         rate_limit: Limit of every endpoint group (default: 10,000 per second, out of the way).
         bulk_progress: Pace of bulk actions (default: 1,000 objects per second).
         max_limit: Largest `_limit` accepted; past it the answer is 400.
@@ -81,9 +97,10 @@ class CloseServer:
         host: str = "127.0.0.1",
         port: int = 0,
         leads: int = 50,
-        seed: int = 0,
+        seed: int | None = None,
         api_key: str | None = None,
         oauth_token: str | None = None,
+        max_body_size: int = MAX_BODY_SIZE,
         rate_limit: RateLimit | None = None,
         bulk_progress: BulkProgress | None = None,
         max_limit: int = 100,
@@ -98,7 +115,12 @@ class CloseServer:
             isinstance(page_cap, bool) or not isinstance(page_cap, int) or page_cap < 1
         ):
             raise ValueError(f"page_cap must be None or an int >= 1, got {page_cap!r}")
+        if isinstance(max_body_size, bool) or not isinstance(max_body_size, int):
+            raise TypeError(f"max_body_size must be an int, got {type(max_body_size).__name__}")
+        if max_body_size < 1:
+            raise ValueError(f"max_body_size must be 1 byte or more, got {max_body_size}")
         self.latency = float(latency)
+        self.max_body_size = max_body_size
         self.state = ServerState(
             leads=leads,
             seed=seed,
@@ -170,6 +192,7 @@ class CloseServer:
                 rate_limiter=self.rate_limits,
                 calls=self.calls,
                 latency=self.latency,
+                max_body_size=self.max_body_size,
             )
         return self._app
 
@@ -319,7 +342,7 @@ def _ready_server(uvicorn_module: Any, app: CloseApp, ready: threading.Event) ->
     config = uvicorn_module.Config(
         app,
         lifespan="off",
-        http="h11",
+        http=_header_timeout_protocol(HEADER_TIMEOUT),
         loop="asyncio",
         # Leave the process's logging alone: no dictConfig, no access log.
         log_config=None,
@@ -328,6 +351,37 @@ def _ready_server(uvicorn_module: Any, app: CloseApp, ready: threading.Event) ->
         proxy_headers=False,
         server_header=False,
         timeout_graceful_shutdown=1,
+        timeout_keep_alive=HEADER_TIMEOUT,
+        h11_max_incomplete_event_size=MAX_HEADER_SIZE,
     )
     server: uvicorn.Server = ReadyServer(config)
     return server
+
+
+def _header_timeout_protocol(timeout: float) -> type[Any]:
+    """uvicorn's h11 protocol, closing a connection whose next request's headers have not
+    all arrived `timeout` seconds after it opened or after its last answer.
+
+    uvicorn's keep-alive timeout stops at a connection's first byte, so a client sending its
+    headers a byte at a time (slowloris) would hold the connection for ever.
+    """
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeaderTimeoutProtocol(H11Protocol):
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._arm_header_timeout()
+
+        def on_response_complete(self) -> None:
+            self._arm_header_timeout()  # before: a pipelined request may start in there
+            super().on_response_complete()
+
+        def _arm_header_timeout(self) -> None:
+            awaited = self.cycle  # the cycle that is over; a new request replaces it
+            self.loop.call_later(timeout, self._headers_overdue, awaited)
+
+        def _headers_overdue(self, awaited: Any) -> None:
+            if self.cycle is awaited and not self.transport.is_closing():
+                self.transport.close()
+
+    return HeaderTimeoutProtocol

@@ -55,9 +55,11 @@ class ServerState:
 
     Args:
         leads: How many fake leads (with contacts) to generate.
-        seed: Seed of the generator and of every id, so runs are reproducible.
-        api_key: The accepted API key (Basic auth username); generated from `seed` if None.
-        oauth_token: The accepted Bearer token; generated from `seed` if None.
+        seed: Seed of the generator and of every id, so runs are reproducible; given, it
+            also derives the API key and the OAuth token. None (the default): the data of
+            seed 0, and a key and a token drawn at random, different on every start.
+        api_key: The accepted API key (Basic auth username); None: see `seed`.
+        oauth_token: The accepted Bearer token; None: see `seed`.
         max_limit: Largest `_limit` accepted; past it the answer is 400.
         max_skip: Largest `_skip` accepted (None: no maximum).
         page_cap: Most items in one page, whatever `_limit` asks (None: `_limit`); a capped
@@ -72,7 +74,7 @@ class ServerState:
         self,
         *,
         leads: int = 50,
-        seed: int = 0,
+        seed: int | None = None,
         api_key: str | None = None,
         oauth_token: str | None = None,
         max_limit: int = 100,
@@ -87,18 +89,21 @@ class ServerState:
         # to a test that has ended, and may no longer change anything (see `CloseApp`).
         self.generation = 0
         self.n_leads = leads
-        self.seed = seed
+        self.seed = 0 if seed is None else seed
         self.max_limit = max_limit
         self.max_skip = max_skip
         self.page_cap = page_cap
         self.bulk_progress = bulk_progress or BulkProgress.rate(1000)
         self.allow_manual_activation = allow_manual_activation
         self._clock = clock
-        rng = random.Random(seed)
+        rng = random.Random(self.seed)
         self.organization_id = new_id("orga_", rng)
         self.user_id = new_id("user_", rng)
-        self.api_key = api_key or "api_" + new_id("", rng)
-        self.oauth_token = oauth_token or "oa2_" + new_id("", rng)
+        # Without a seed, credentials nobody chose are unguessable: a key shared by every
+        # install would open any local server left listening beyond this machine.
+        credentials = rng if seed is not None else random.SystemRandom()
+        self.api_key = api_key or "api_" + new_id("", credentials)
+        self.oauth_token = oauth_token or "oa2_" + new_id("", credentials)
         self._initial = (
             self.bulk_progress,
             max_limit,

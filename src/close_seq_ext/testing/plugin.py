@@ -14,6 +14,10 @@ Fixtures:
 
 The environment variable ``CLOSE_SERVER_PORT`` pins the port (default: a free one).
 
+The server's API key is drawn at random when the session starts (unless
+``close_server_options`` gives ``api_key`` or ``seed``): read it from
+``close_server.api_key``, as here, never write it in a test.
+
 Example::
 
     def test_lists_sequences(close_server):
