@@ -7,18 +7,24 @@ reaches endpoints through a dependency. SDK errors become HTTP answers in one pl
 missing Close object stays a 404, Close's rate limit becomes a 503 with `Retry-After`, a
 request Close rejects is a 422 with Close's field errors, and Close being unreachable or
 refusing our credentials is a 502 (the caller did nothing wrong).
+
+`POST /webhooks/close` receives Close's webhooks: it verifies each delivery's signature
+before it acts, and enrolls the contact of each `contact` `created` event once (see
+`receive_close_webhook`; it exists when `CLOSE_WEBHOOK_SIGNATURE_KEY` is set).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from close_seq_ext import (
@@ -28,9 +34,11 @@ from close_seq_ext import (
     NotFoundError,
     RateLimitError,
     ValidationError,
+    ensure_subscribed,
     make_client,
     paginate,
     squery,
+    webhooks,
 )
 from close_sequences import Client
 from close_sequences.api.bulk_actions import (
@@ -44,6 +52,7 @@ from close_sequences.models import (
     BulkSequenceSubscription,
     BulkSequenceSubscriptionCreate,
     ContactPreference,
+    SequenceSubscriptionCreate,
 )
 from close_sequences.types import Unset
 
@@ -93,6 +102,7 @@ def create_app(
     app.post("/enrollments", status_code=202)(start_enrollment)
     app.get("/enrollments/{enrollment_id}")(get_enrollment)
     app.get("/sequences/{sequence_id}/subscribers")(list_subscribers)
+    add_close_webhook_route(app)
     return app
 
 
@@ -191,6 +201,99 @@ async def close_error_handler(request: Request, exc: CloseError) -> JSONResponse
     if isinstance(exc, AuthenticationError | APIConnectionError):
         return JSONResponse({"detail": "Close is unavailable."}, status_code=502)
     return JSONResponse({"detail": "Close request failed."}, status_code=502)
+
+
+# --- Close's webhooks: POST /webhooks/close ----------------------------------------------
+# The route authenticates each delivery by Close's signature, not by the callers' auth of
+# the routes above: Close cannot send the app's credentials, and the signature is stronger.
+
+WEBHOOK_KEY_ENV = "CLOSE_WEBHOOK_SIGNATURE_KEY"
+ENROLL_SEQUENCE_ENV = "CLOSE_ENROLL_SEQUENCE_ID"
+SENDER_ENV = {
+    "sender_account_id": "CLOSE_SENDER_ACCOUNT_ID",
+    "sender_name": "CLOSE_SENDER_NAME",
+    "sender_email": "CLOSE_SENDER_EMAIL",
+}
+webhook_log = logging.getLogger(__name__ + ".webhooks")
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """What the webhook route needs: the keys that sign deliveries, what to enroll, and how."""
+
+    signature_keys: tuple[str, ...]
+    sequence_id: str
+    sender: dict[str, str]
+
+
+def webhook_settings(environ: Mapping[str, str] = os.environ) -> WebhookSettings | None:
+    """Read from the environment; None when `CLOSE_WEBHOOK_SIGNATURE_KEY` is not set.
+
+    `CLOSE_WEBHOOK_SIGNATURE_KEY` is the `signature_key` of the app's Close webhook
+    subscription; several, comma-separated, while a key is rotated. With it set,
+    `CLOSE_ENROLL_SEQUENCE_ID` and the sender (`CLOSE_SENDER_ACCOUNT_ID`, `CLOSE_SENDER_NAME`,
+    `CLOSE_SENDER_EMAIL`) are required: the app will not start without them.
+    """
+    keys = tuple(key.strip() for key in environ.get(WEBHOOK_KEY_ENV, "").split(",") if key.strip())
+    if not keys:
+        return None
+    names = [ENROLL_SEQUENCE_ENV, *SENDER_ENV.values()]
+    missing = [name for name in names if not environ.get(name, "").strip()]
+    if missing:
+        raise RuntimeError(f"{WEBHOOK_KEY_ENV} is set, so {', '.join(missing)} must be set too")
+    return WebhookSettings(
+        signature_keys=keys,
+        sequence_id=environ[ENROLL_SEQUENCE_ENV].strip(),
+        sender={field: environ[name].strip() for field, name in SENDER_ENV.items()},
+    )
+
+
+def add_close_webhook_route(app: FastAPI) -> None:
+    """Add `POST /webhooks/close` when a signature key is configured; without one, no route."""
+    settings = webhook_settings()
+    if settings is not None:
+        app.state.webhook_settings = settings
+        app.post("/webhooks/close", response_model=None)(receive_close_webhook)
+
+
+async def receive_close_webhook(request: Request, client: CloseClient) -> Response:
+    """Enroll the contact of each `contact` `created` event Close delivers, once.
+
+    The body is verified first, as received: 401 without detail when the signature, its
+    timestamp (more than 5 minutes off) or a header is refused, the reason going to this
+    app's log only; 400 for a verified body that is not a Close event; 204 for an event
+    this route does not act on. A `contact` `created` event enrolls the contact into
+    `CLOSE_ENROLL_SEQUENCE_ID` with the configured sender and answers 200 with its
+    subscription. Close delivers at least once and `ensure_subscribed` enrolls a contact
+    once, so a redelivery is answered as the first delivery was, 200 with the same
+    subscription, and enrolls nobody twice.
+    """
+    settings: WebhookSettings = request.app.state.webhook_settings
+    try:
+        delivery = webhooks.verify(await request.body(), request.headers, settings.signature_keys)
+    except webhooks.WebhookSignatureError as exc:
+        webhook_log.warning("refused a webhook delivery: %s", exc)
+        return Response(status_code=401)
+    except webhooks.WebhookPayloadError as exc:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+    event = delivery.event
+    if event.object_type != "contact" or event.action != "created":
+        return Response(status_code=204)
+    if not isinstance(event.object_id, str) or not event.object_id:
+        return JSONResponse({"detail": "a contact event without object_id"}, status_code=400)
+    subscription = await ensure_subscribed(
+        client,
+        SequenceSubscriptionCreate(
+            sequence_id=settings.sequence_id, contact_id=event.object_id, **settings.sender
+        ),
+    )
+    return JSONResponse(
+        {
+            "subscription_id": subscription.id,
+            "sequence_id": settings.sequence_id,
+            "contact_id": event.object_id,
+        }
+    )
 
 
 app = create_app()
