@@ -209,12 +209,17 @@ async def close_error_handler(request: Request, exc: CloseError) -> JSONResponse
 
 WEBHOOK_KEY_ENV = "CLOSE_WEBHOOK_SIGNATURE_KEY"
 ENROLL_SEQUENCE_ENV = "CLOSE_ENROLL_SEQUENCE_ID"
-SENDER_ENV = {
-    "sender_account_id": "CLOSE_SENDER_ACCOUNT_ID",
-    "sender_name": "CLOSE_SENDER_NAME",
-    "sender_email": "CLOSE_SENDER_EMAIL",
-}
+SENDER_ENV = ("CLOSE_SENDER_ACCOUNT_ID", "CLOSE_SENDER_NAME", "CLOSE_SENDER_EMAIL")
 webhook_log = logging.getLogger(__name__ + ".webhooks")
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who Close sends the sequence's emails as: the app's configuration, never a caller's."""
+
+    account_id: str
+    name: str
+    email: str
 
 
 @dataclass(frozen=True)
@@ -223,7 +228,7 @@ class WebhookSettings:
 
     signature_keys: tuple[str, ...]
     sequence_id: str
-    sender: dict[str, str]
+    sender: Sender
 
 
 def webhook_settings(environ: Mapping[str, str] = os.environ) -> WebhookSettings | None:
@@ -237,15 +242,18 @@ def webhook_settings(environ: Mapping[str, str] = os.environ) -> WebhookSettings
     keys = tuple(key.strip() for key in environ.get(WEBHOOK_KEY_ENV, "").split(",") if key.strip())
     if not keys:
         return None
-    names = [ENROLL_SEQUENCE_ENV, *SENDER_ENV.values()]
-    missing = [name for name in names if not environ.get(name, "").strip()]
+    missing = [
+        name for name in (ENROLL_SEQUENCE_ENV, *SENDER_ENV) if not environ.get(name, "").strip()
+    ]
     if missing:
         raise RuntimeError(f"{WEBHOOK_KEY_ENV} is set, so {', '.join(missing)} must be set too")
-    return WebhookSettings(
-        signature_keys=keys,
-        sequence_id=environ[ENROLL_SEQUENCE_ENV].strip(),
-        sender={field: environ[name].strip() for field, name in SENDER_ENV.items()},
-    )
+    return WebhookSettings(keys, environ[ENROLL_SEQUENCE_ENV].strip(), configured_sender(environ))
+
+
+def configured_sender(environ: Mapping[str, str] = os.environ) -> Sender:
+    """The sender named by `CLOSE_SENDER_ACCOUNT_ID`, `CLOSE_SENDER_NAME`, `CLOSE_SENDER_EMAIL`."""
+    account_id, name, email = (environ[variable].strip() for variable in SENDER_ENV)
+    return Sender(account_id, name, email)
 
 
 def add_close_webhook_route(app: FastAPI) -> None:
@@ -281,10 +289,15 @@ async def receive_close_webhook(request: Request, client: CloseClient) -> Respon
         return Response(status_code=204)
     if not isinstance(event.object_id, str) or not event.object_id:
         return JSONResponse({"detail": "a contact event without object_id"}, status_code=400)
+    sender = settings.sender
     subscription = await ensure_subscribed(
         client,
         SequenceSubscriptionCreate(
-            sequence_id=settings.sequence_id, contact_id=event.object_id, **settings.sender
+            sequence_id=settings.sequence_id,
+            contact_id=event.object_id,
+            sender_account_id=sender.account_id,
+            sender_name=sender.name,
+            sender_email=sender.email,
         ),
     )
     return JSONResponse(
