@@ -14,6 +14,7 @@ import hmac
 import json
 import pickle
 import secrets
+import time
 from typing import Any
 
 import httpx
@@ -137,8 +138,6 @@ def test_a_timestamp_within_the_tolerance_either_way_is_accepted(offset: int) ->
 
 
 def test_now_defaults_to_the_current_time() -> None:
-    import time
-
     fresh = signed(timestamp=int(time.time()))
     assert verify(*fresh, KEY).event.id == "ev_1"
     with pytest.raises(WebhookSignatureError, match="stale"):
