@@ -434,3 +434,12 @@ def test_the_modules_examples_run() -> None:
 def test_a_fresh_random_key_round_trips() -> None:
     key = secrets.token_hex(32)
     assert verify(*signed(key=key), key, now=NOW).event.id == "ev_1"
+
+
+def test_the_modules_public_names_are_listed_and_reached_from_the_package() -> None:
+    import close_seq_ext
+
+    public = {name for name in vars(webhooks) if not name.startswith("_")}
+    assert set(webhooks.__all__) <= public
+    assert {"verify", "WebhookEvent", "WebhookSignatureError", "WebhookPayloadError"} <= public
+    assert close_seq_ext.webhooks is webhooks
