@@ -29,7 +29,7 @@ from benchmarks._common import PYTHON, ROOT, Section, Server, client_env, emit, 
 from benchmarks._windows import ENOUGH, Windows
 from tests.redis_support import RedisServer, free_port
 
-APP = "examples.fastapi_app.app:app"
+APP = "examples.fastapi_app.app:create_app"
 CYCLE = 1.0  # each caller's most: one request a second
 MAX_RETRY_WAIT = 5  # seconds: a service's bound (make bench-quick sets 1, to stay short)
 CALLER_TIMEOUT = 30.0  # a caller gives up (counted) after this long, as a gateway would
@@ -127,7 +127,17 @@ def fleet(srv: Server, workers: int, env: dict[str, str]) -> Iterator[Fleet]:
     log.parent.mkdir(parents=True, exist_ok=True)
     environment = {k: v for k, v in client_env().items() if not k.startswith("CLOSE_")}
     environment.update(CLOSE_API_KEY=srv.api_key, CLOSE_BASE_URL=srv.base_url, **env)
-    command = [PYTHON, "-m", "uvicorn", APP, "--workers", str(workers), "--port", str(port)]
+    command = [
+        PYTHON,
+        "-m",
+        "uvicorn",
+        "--factory",
+        APP,
+        "--workers",
+        str(workers),
+        "--port",
+        str(port),
+    ]
     command += ["--host", "127.0.0.1", "--no-access-log", "--log-level", "info"]
     # Longer than a caller's cycle can leave a pooled connection idle: with uvicorn's 5 s, a
     # caller may reuse a connection the worker is closing (a RemoteProtocolError that says

@@ -98,8 +98,15 @@ FAN_OUT_LIMIT = 20
 OVERLOAD_LIMIT, OVERLOAD_LATENCY = 20, 0.02
 # What the example app needs of its callers, and the settings it checks them against: empty
 # while it checks none (a bearer token once it does).
-OVERLOAD_HEADERS: dict[str, str] = {}
-OVERLOAD_APP_ENV: dict[str, str] = {}
+# The example authenticates its callers and sends as its configured sender.
+_OVERLOAD_TOKEN = "bench-" + "t" * 32
+OVERLOAD_HEADERS: dict[str, str] = {"Authorization": f"Bearer {_OVERLOAD_TOKEN}"}
+OVERLOAD_APP_ENV: dict[str, str] = {
+    "APP_API_TOKEN": _OVERLOAD_TOKEN,
+    "CLOSE_SENDER_ACCOUNT_ID": "emailacct_bench",
+    "CLOSE_SENDER_NAME": "Bench",
+    "CLOSE_SENDER_EMAIL": "bench@example.com",
+}
 BULK_RATE = 10.0  # objects per second
 FLEET_LIMIT, FLEET_PROCESSES, FLEET_LATENCY = 50, 4, 0.02
 # Walk at a distance: a round trip to Close from another continent, and a per-key limit;

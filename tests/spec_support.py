@@ -34,8 +34,14 @@ def resolve(node: dict[str, Any]) -> dict[str, Any]:
 
 
 def iter_examples() -> Iterator[tuple[str, str, dict[str, Any], Any]]:
-    """Yield (where, schema $ref, schema, example value) for every embedded example."""
-    for path, item in load_spec()["paths"].items():
+    """Yield (where, schema $ref, schema, example value) for every embedded example.
+
+    Webhooks (requests Close sends) are labelled `POST webhook:<name> request <example>`.
+    """
+    spec = load_spec()
+    items = [*spec["paths"].items()]
+    items += [(f"webhook:{name}", item) for name, item in spec.get("webhooks", {}).items()]
+    for path, item in items:
         for method, op in item.items():
             if method == "parameters":
                 continue

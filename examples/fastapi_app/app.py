@@ -22,6 +22,10 @@ Under more load than Close's limit sustains, no call waits for the key's budget 
 `CLOSE_MAX_RETRY_WAIT` seconds (default 5): past that the SDK raises `RateLimitError` at
 once, without sending, and the caller gets a 503 with `Retry-After` instead of a request
 its gateway gives up on while it still spends the budget.
+
+`POST /webhooks/close` receives Close's webhooks: it verifies each delivery's signature
+before it acts, and enrolls the contact of each `contact` `created` event once (see
+`receive_close_webhook`; it exists when `CLOSE_WEBHOOK_SIGNATURE_KEY` is set).
 """
 
 from __future__ import annotations
@@ -29,12 +33,13 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from close_seq_ext import (
@@ -44,9 +49,11 @@ from close_seq_ext import (
     NotFoundError,
     RateLimitError,
     ValidationError,
+    ensure_subscribed,
     make_client,
     paginate,
     squery,
+    webhooks,
 )
 from close_sequences import Client
 from close_sequences.api.bulk_actions import (
@@ -60,14 +67,15 @@ from close_sequences.models import (
     BulkSequenceSubscription,
     BulkSequenceSubscriptionCreate,
     ContactPreference,
+    SequenceSubscriptionCreate,
 )
 from close_sequences.types import Unset
 
-# The most one call waits for Close's budget before its caller gets a 503 + Retry-After.
-SERVICE_MAX_RETRY_WAIT = 5.0
-
 from .auth import app_config, require_caller
 from .config import AppConfig
+
+# The most one call waits for Close's budget before its caller gets a 503 + Retry-After.
+SERVICE_MAX_RETRY_WAIT = 5.0
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +150,7 @@ def create_app(
     callers.get("/enrollments/{enrollment_id}")(get_enrollment)
     callers.get("/sequences/{sequence_id}/subscribers")(list_subscribers)
     app.include_router(callers)
+    add_close_webhook_route(app)
     return app
 
 
@@ -268,3 +277,86 @@ async def close_error_handler(request: Request, exc: CloseError) -> JSONResponse
     if isinstance(exc, AuthenticationError | APIConnectionError):
         return JSONResponse({"detail": "Close is unavailable."}, status_code=502)
     return JSONResponse({"detail": "Close request failed."}, status_code=502)
+
+
+# --- Close's webhooks: POST /webhooks/close ----------------------------------------------
+# The route authenticates each delivery by Close's signature, not by the callers' auth of
+# the routes above: Close cannot send the app's credentials, and the signature is stronger.
+
+WEBHOOK_KEY_ENV = "CLOSE_WEBHOOK_SIGNATURE_KEY"
+ENROLL_SEQUENCE_ENV = "CLOSE_ENROLL_SEQUENCE_ID"
+webhook_log = logging.getLogger(__name__ + ".webhooks")
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """What the webhook route needs: the keys that sign deliveries, what to enroll, and how."""
+
+    signature_keys: tuple[str, ...]
+    sequence_id: str
+
+
+def webhook_settings(environ: Mapping[str, str] = os.environ) -> WebhookSettings | None:
+    """Read from the environment; None when `CLOSE_WEBHOOK_SIGNATURE_KEY` is not set.
+
+    `CLOSE_WEBHOOK_SIGNATURE_KEY` is the `signature_key` of the app's Close webhook
+    subscription; several, comma-separated, while a key is rotated. With it set,
+    `CLOSE_ENROLL_SEQUENCE_ID` is required: the app will not start without it. The sender
+    is the app's own (`config.AppConfig`).
+    """
+    keys = tuple(key.strip() for key in environ.get(WEBHOOK_KEY_ENV, "").split(",") if key.strip())
+    if not keys:
+        return None
+    sequence_id = environ.get(ENROLL_SEQUENCE_ENV, "").strip()
+    if not sequence_id:
+        raise RuntimeError(f"{WEBHOOK_KEY_ENV} is set, so {ENROLL_SEQUENCE_ENV} must be set too")
+    return WebhookSettings(keys, sequence_id)
+
+
+def add_close_webhook_route(app: FastAPI) -> None:
+    """Add `POST /webhooks/close` when a signature key is configured; without one, no route."""
+    settings = webhook_settings()
+    if settings is not None:
+        app.state.webhook_settings = settings
+        app.post("/webhooks/close", response_model=None)(receive_close_webhook)
+
+
+async def receive_close_webhook(request: Request, client: CloseClient) -> Response:
+    """Enroll the contact of each `contact` `created` event Close delivers, once.
+
+    The body is verified first, as received: 401 without detail when the signature, its
+    timestamp (more than 5 minutes off) or a header is refused, the reason going to this
+    app's log only; 400 for a verified body that is not a Close event; 204 for an event
+    this route does not act on. A `contact` `created` event enrolls the contact into
+    `CLOSE_ENROLL_SEQUENCE_ID` with the configured sender and answers 200 with its
+    subscription. Close delivers at least once and `ensure_subscribed` enrolls a contact
+    once, so a redelivery is answered as the first delivery was, 200 with the same
+    subscription, and enrolls nobody twice.
+    """
+    settings: WebhookSettings = request.app.state.webhook_settings
+    try:
+        delivery = webhooks.verify(await request.body(), request.headers, settings.signature_keys)
+    except webhooks.WebhookSignatureError as exc:
+        webhook_log.warning("refused a webhook delivery: %s", exc)
+        return Response(status_code=401)
+    except webhooks.WebhookPayloadError as exc:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+    event = delivery.event
+    if event.object_type != "contact" or event.action != "created":
+        return Response(status_code=204)
+    if not isinstance(event.object_id, str) or not event.object_id:
+        return JSONResponse({"detail": "a contact event without object_id"}, status_code=400)
+    config: AppConfig = request.app.state.config
+    subscription = await ensure_subscribed(
+        client,
+        SequenceSubscriptionCreate(
+            sequence_id=settings.sequence_id, contact_id=event.object_id, **config.sender
+        ),
+    )
+    return JSONResponse(
+        {
+            "subscription_id": subscription.id,
+            "sequence_id": settings.sequence_id,
+            "contact_id": event.object_id,
+        }
+    )

@@ -154,9 +154,11 @@ async def test_overload_is_answered_503_with_retry_after_and_spends_no_budget(
     # Close-like windows (on the server's clock, whole-second resets) at 5 requests/s, and
     # 8x that at once: a call that would wait past its 1 s bound is refused before sending.
     close_server.rate_limits.set(5, 1.0, aligned=True)
-    app = create_app(api_key=close_server.api_key, base_url=close_server.base_url, max_retry_wait=1)
+    app = create_app(
+        CONFIG, api_key=close_server.api_key, base_url=close_server.base_url, max_retry_wait=1
+    )
     answers: list[httpx.Response] = []
-    async for service in serve(app):
+    async for service in serve(app, CALLER):
         started = (await service.post("/enrollments", json=enrollment(sequence_id))).json()
         async with anyio.create_task_group() as group:
             for _ in range(40):

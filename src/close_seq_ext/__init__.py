@@ -7,10 +7,10 @@ async with make_client() as client:  # reads CLOSE_API_KEY
     sequence = await get_sequence.asyncio("seq_123", client=client)
 
 Sync code has the same helpers in `close_seq_ext.sync` (`paginate`, `iter_pages`,
-`wait_for_bulk_action`).
+`wait_for_bulk_action`). Close's webhook deliveries are verified by `webhooks.verify`.
 """
 
-from . import squery
+from . import squery, webhooks
 from ._client import MissingCredentialsError, make_client
 from ._close_client import CloseClient
 from ._enroll import ensure_subscribed
@@ -58,6 +58,7 @@ __all__ = [
     "paginate",
     "squery",
     "wait_for_bulk_action",
+    "webhooks",
 ]
 
 # Show the public home of each name in reprs, tracebacks and docs.

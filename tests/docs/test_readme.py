@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -81,7 +82,11 @@ def test_every_block_is_run_or_deliberately_skipped() -> None:
 
 
 @pytest.mark.anyio
-async def test_the_python_blocks_run_in_order(close_env: dict[str, str]) -> None:
+async def test_the_python_blocks_run_in_order(
+    close_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The webhook handler's key, which Close gives a webhook subscription.
+    monkeypatch.setenv("CLOSE_WEBHOOK_SIGNATURE_KEY", secrets.token_hex(32))
     namespace: dict[str, Any] = {"__name__": "readme"}
     for block in of(""):
         if block.lang != "python":

@@ -7,6 +7,10 @@ from .bulk_sequence_subscription_create import BulkSequenceSubscriptionCreate
 from .bulk_sequence_subscription_list import BulkSequenceSubscriptionList
 from .contact_preference import ContactPreference
 from .error_body import ErrorBody
+from .event import Event
+from .event_action import EventAction
+from .event_meta import EventMeta
+from .event_object_type import EventObjectType
 from .rate_limit_details import RateLimitDetails
 from .rate_limit_error_body import RateLimitErrorBody
 from .schedule import Schedule
@@ -29,6 +33,7 @@ from .subscription_status import SubscriptionStatus
 from .subscription_status_reason import SubscriptionStatusReason
 from .validation_error_body import ValidationErrorBody
 from .validation_error_body_field_errors import ValidationErrorBodyFieldErrors
+from .webhook_event import WebhookEvent
 
 __all__ = (
     "BulkActionStatus",
@@ -38,6 +43,10 @@ __all__ = (
     "BulkSequenceSubscriptionList",
     "ContactPreference",
     "ErrorBody",
+    "Event",
+    "EventAction",
+    "EventMeta",
+    "EventObjectType",
     "RateLimitDetails",
     "RateLimitErrorBody",
     "Schedule",
@@ -60,4 +69,5 @@ __all__ = (
     "SubscriptionStatusReason",
     "ValidationErrorBody",
     "ValidationErrorBodyFieldErrors",
+    "WebhookEvent",
 )

@@ -7,6 +7,9 @@ Install with the `testing` extra (``pip install 'close-sequences[testing]'``).
 ...     server.inject("GET", "/api/v1/sequence/", Fault.status(503), times=2)
 ...     client = make_client(server.api_key, base_url=server.base_url)
 
+To test a webhook handler, ``sign_webhook(payload, signature_key)`` returns a delivery's
+body and headers signed as Close signs them (see `close_seq_ext.webhooks`).
+
 In pytest, use the ``close_server`` fixture (see `close_seq_ext.testing.plugin`). From a
 shell: ``python -m close_seq_ext.testing --port 8000 --leads 500`` prints the base URL and
 an API key.
@@ -74,6 +77,7 @@ from ._leads import generate_leads
 from ._ratelimit import RateLimit, RateLimiter
 from ._server import CloseServer
 from ._state import ServerState
+from ._webhooks import sign_webhook
 
 __all__ = [
     "BulkProgress",
@@ -89,6 +93,7 @@ __all__ = [
     "generate_leads",
     "instant_waits",
     "set_instant_waits",
+    "sign_webhook",
 ]
 
 # Reprs and docs show the public path, not the private module.

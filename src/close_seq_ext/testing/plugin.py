@@ -37,6 +37,62 @@ plugin works. anyio's, installed with the SDK, is the one we use: mark tests
 Flaky networks: ``close_server.inject(method, path, fault, times=None, probability=0.1,
 seed=0)`` hits a seeded tenth of the matching requests, the same ones on every run.
 
+Webhook handlers: ``close_seq_ext.testing.sign_webhook(payload, signature_key,
+timestamp=None)`` returns ``(body, headers)`` signed as Close signs a delivery, so a test
+posts real deliveries, then changed, stale or unsigned ones, and checks that the handler
+verifies before it acts. A test module for a handler (here a Starlette route; a FastAPI
+app is tested the same way)::
+
+    import secrets
+    import time
+
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from close_seq_ext import webhooks
+    from close_seq_ext.testing import sign_webhook
+
+    KEY = secrets.token_hex(32)  # the app reads its webhook subscription's signature_key
+    EVENT = {
+        "subscription_id": "whsub_1",
+        "event": {"id": "ev_1", "object_type": "contact", "action": "created"},
+    }
+
+
+    async def receive(request: Request) -> Response:  # the handler under test
+        try:
+            delivery = webhooks.verify(await request.body(), request.headers, KEY)
+        except webhooks.WebhookSignatureError:
+            return Response(status_code=401)
+        return Response(delivery.event.id)
+
+
+    client = TestClient(Starlette(routes=[Route("/webhooks/close", receive, methods=["POST"])]))
+
+
+    def test_a_signed_delivery_is_handled():
+        body, headers = sign_webhook(EVENT, KEY)
+        answer = client.post("/webhooks/close", content=body, headers=headers)
+        assert (answer.status_code, answer.text) == (200, "ev_1")
+
+
+    def test_a_changed_body_is_refused():
+        body, headers = sign_webhook(EVENT, KEY)
+        changed = body.replace(b"ev_1", b"ev_2")
+        assert client.post("/webhooks/close", content=changed, headers=headers).status_code == 401
+
+
+    def test_a_stale_delivery_is_refused():
+        body, headers = sign_webhook(EVENT, KEY, timestamp=time.time() - 600)
+        assert client.post("/webhooks/close", content=body, headers=headers).status_code == 401
+
+
+    def test_an_unsigned_delivery_is_refused():
+        assert client.post("/webhooks/close", json=EVENT).status_code == 401
+
 This module imports nothing beyond pytest until a fixture is used, so projects without the
 `testing` extra still run pytest.
 """
