@@ -96,8 +96,6 @@ QUICK = Sizes(
 )
 FAN_OUT_LIMIT = 20
 OVERLOAD_LIMIT, OVERLOAD_LATENCY = 20, 0.02
-# What the example app needs of its callers, and the settings it checks them against: empty
-# while it checks none (a bearer token once it does).
 # The example authenticates its callers and sends as its configured sender.
 _OVERLOAD_TOKEN = "bench-" + "t" * 32
 OVERLOAD_HEADERS: dict[str, str] = {"Authorization": f"Bearer {_OVERLOAD_TOKEN}"}
