@@ -71,3 +71,10 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(PY) -m benchmarks --quick --output build/bench-quick.md
+
+# Spec change to release (README, "Regenerating the client"): the public API changes since
+# BASE (default: the last release, the last commit that changed _version.py); exit 1 on a
+# breaking one. `make release` bumps the version by them and writes CHANGELOG.md.
+.PHONY: api-diff release release-check ci-lock
+api-diff: $(STAMP)
+	$(PY) scripts/api_diff.py $(if $(BASE),--base "$(BASE)")
