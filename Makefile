@@ -78,3 +78,8 @@ bench-quick: $(STAMP)
 .PHONY: api-diff release release-check ci-lock
 api-diff: $(STAMP)
 	$(PY) scripts/api_diff.py $(if $(BASE),--base "$(BASE)")
+release: $(STAMP)
+	$(PY) scripts/release.py
+
+release-check: $(STAMP)
+	$(PY) scripts/release.py --check

@@ -21,7 +21,7 @@ import yaml
 
 from tests.spec_support import ROOT
 
-COPIED = ["openapi", "generated", "src", "scripts", "pyproject.toml"]
+COPIED = ["openapi", "generated", "src", "scripts", "pyproject.toml", "CHANGELOG.md", "changelog.d"]
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "test",
     "GIT_AUTHOR_EMAIL": "test@example.com",
@@ -78,6 +78,11 @@ class ThrowawayRepo:
 
     def generate(self) -> None:
         self.run("generate.py", check=True)
+
+    def change_spec(self, edit: Callable[[Spec], None]) -> None:
+        """The spec changed by `edit`, and the client regenerated from it."""
+        self.edit_spec(edit)
+        self.generate()
 
     def run(self, script: str, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
         """`python scripts/<script> <args>` in the copy, with this interpreter."""

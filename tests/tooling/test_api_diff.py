@@ -20,8 +20,7 @@ def test_an_optional_request_field_added_is_a_feature(repo: ThrowawayRepo) -> No
     def add_field(spec: Spec) -> None:
         schemas(spec)["SequenceSubscriptionCreate"]["properties"]["note"] = {"type": "string"}
 
-    repo.edit_spec(add_field)
-    repo.generate()
+    repo.change_spec(add_field)
     result = repo.api_diff()
 
     assert result.returncode == 0, result.stderr
@@ -35,8 +34,7 @@ def test_a_response_field_removed_is_breaking_and_named(repo: ThrowawayRepo) -> 
     def remove_field(spec: Spec) -> None:
         del schemas(spec)["SequenceSubscription"]["properties"]["sender_name"]
 
-    repo.edit_spec(remove_field)
-    repo.generate()
+    repo.change_spec(remove_field)
     result = repo.api_diff()
 
     assert result.returncode == 1
@@ -51,8 +49,7 @@ def test_an_operation_added_is_a_feature(repo: ThrowawayRepo) -> None:
             "post": {**get, "operationId": "archive_sequence", "summary": "Archive a sequence"},
         }
 
-    repo.edit_spec(add_operation)
-    repo.generate()
+    repo.change_spec(add_operation)
     result = repo.api_diff()
 
     assert result.returncode == 0, result.stderr
@@ -66,8 +63,7 @@ def test_a_description_changed_is_a_fix(repo: ThrowawayRepo) -> None:
     def describe(spec: Spec) -> None:
         schemas(spec)["SequenceSubscription"]["properties"]["id"]["description"] = "`sub_...` id"
 
-    repo.edit_spec(describe)
-    repo.generate()
+    repo.change_spec(describe)
     result = repo.api_diff()
 
     assert result.returncode == 0, result.stderr
@@ -82,8 +78,7 @@ def test_a_field_made_required_breaks_a_request_but_not_a_response(repo: Throwaw
         schemas(spec)["SequenceSubscriptionCreate"]["required"].append("contact_email")
         schemas(spec)["SequenceSubscription"]["required"].append("sequence_id")
 
-    repo.edit_spec(require)
-    repo.generate()
+    repo.change_spec(require)
     result = repo.api_diff()
 
     assert result.returncode == 1
