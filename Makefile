@@ -61,8 +61,9 @@ test-repeat: $(STAMP)
 	$(PY) scripts/repeat_tests.py --runs $(RUNS) --load $(LOAD) $(REPEAT_PATHS)
 
 vendor: $(STAMP)
-	@test -n "$(DEST)" || { echo "usage: make vendor DEST=path/to/app/pkg/_vendor [REWRITE='pkg/app.py ...']"; exit 2; }
-	@$(PY) scripts/vendor.py "$(DEST)" $(if $(REWRITE),--rewrite $(REWRITE))
+	@test -n "$(DEST)" || { echo "usage: make vendor DEST=path/to/app/pkg/_vendor [REWRITE='pkg/app.py ...'] [FORCE=1] [ADOPT=1]"; exit 2; }
+	@$(PY) scripts/vendor.py "$(DEST)" $(if $(REWRITE),--rewrite $(REWRITE)) \
+		$(if $(filter 1,$(FORCE)),--force) $(if $(filter 1,$(ADOPT)),--adopt)
 
 # Benchmarks against raw httpx (benchmarks/): the full set rewrites BENCHMARKS.md's results
 # (about 10 minutes); the quick one runs each at tiny sizes and checks no speed, for CI.

@@ -165,15 +165,21 @@ class Item:
 
 
 def load(folders: Mapping[str, Path]) -> dict[str, griffe.Object]:
-    """Each package in `folders` (name -> the folder holding it), loaded by griffe from source."""
+    """Each package in `folders` (name -> the folder holding it), loaded by griffe from source.
+
+    A package missing from its folder (or only a folder without `__init__.py`) is left out:
+    all of it is then new, or removed.
+    """
     loader = griffe.GriffeLoader(
         search_paths=sorted({str(folder) for folder in folders.values()}), allow_inspection=False
     )
     packages = {}
     for name, folder in folders.items():
+        if not (folder / name / "__init__.py").is_file():
+            continue
         package = loader.load(name)
-        if not isinstance(package, griffe.Module) or folder not in package.filepath.parents:
-            raise CannotDiff(f"no package {name} in {folder}")
+        if not isinstance(package.filepath, Path) or folder not in package.filepath.parents:
+            raise CannotDiff(f"{name} was not loaded from {folder}")
         packages[name] = package
     loader.resolve_aliases(implicit=False, external=False)
     return packages
@@ -234,6 +240,7 @@ def compare(
         if name in new
         for breakage in griffe.find_breaking_changes(old[name], new[name])
     ]
+    changes += [Change.of("breaking", name, "package removed") for name in old if name not in new]
     for path, item in after.items():
         if path not in before:
             if path.rpartition(".")[0] in after and path.rpartition(".")[0] not in before:
