@@ -84,3 +84,11 @@ release: $(STAMP)
 
 release-check: $(STAMP)
 	$(PY) scripts/release.py --check
+
+# .ci/requirements-generate.txt: what the workflows' generate jobs install, hash-pinned, from
+# pyproject's `generate` and `release` groups; rerun after changing either.
+ci-lock: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check --group lock
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+		--group pyproject.toml:generate --group pyproject.toml:release \
+		-o .ci/requirements-generate.txt
