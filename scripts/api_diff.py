@@ -173,12 +173,14 @@ def load(folders: Mapping[str, Path]) -> dict[str, griffe.Object]:
     loader = griffe.GriffeLoader(
         search_paths=sorted({str(folder) for folder in folders.values()}), allow_inspection=False
     )
-    packages = {}
+    packages: dict[str, griffe.Object] = {}
     for name, folder in folders.items():
         if not (folder / name / "__init__.py").is_file():
             continue
         package = loader.load(name)
-        if not isinstance(package.filepath, Path) or folder not in package.filepath.parents:
+        if not isinstance(package, griffe.Module) or not isinstance(package.filepath, Path):
+            raise CannotDiff(f"{name} in {folder} is not a package")
+        if folder not in package.filepath.parents:
             raise CannotDiff(f"{name} was not loaded from {folder}")
         packages[name] = package
     loader.resolve_aliases(implicit=False, external=False)
@@ -213,7 +215,7 @@ def surface(packages: Mapping[str, griffe.Object]) -> dict[str, Item]:
 
 
 def _internal_target(member: griffe.Object | griffe.Alias, packages: Mapping[str, Any]) -> Any:
-    if not member.is_alias:
+    if not isinstance(member, griffe.Alias):
         return member
     try:
         target = member.final_target
@@ -263,7 +265,7 @@ def _addition(item: Item, roles: Mapping[str, set[str]]) -> Change:
     obj = item.obj
     parent = obj.parent
     if (
-        obj.is_attribute
+        isinstance(obj, griffe.Attribute)
         and isinstance(parent, griffe.Class)
         and _is_model(parent)
         and REQUEST in roles_of(parent.name, roles)

@@ -16,6 +16,19 @@ def test_no_change_is_semver_none(repo: ThrowawayRepo) -> None:
     assert lines(result) == ["semver: none"]
 
 
+def test_a_new_version_number_is_no_change(repo: ThrowawayRepo) -> None:
+    version_file = repo.path / "src" / "close_seq_ext" / "_version.py"
+    version_file.write_text(version_file.read_text().replace('"0.1.0"', '"0.2.0"'))
+    repo.generate()  # close_sequences.__version__ too
+
+    result = repo.api_diff()
+
+    assert result.returncode == 0, result.stderr
+    generated_init = repo.path / "generated" / "close_sequences" / "__init__.py"
+    assert '__version__ = "0.2.0"' in generated_init.read_text()
+    assert lines(result) == ["semver: none"]
+
+
 def test_an_optional_request_field_added_is_a_feature(repo: ThrowawayRepo) -> None:
     def add_field(spec: Spec) -> None:
         schemas(spec)["SequenceSubscriptionCreate"]["properties"]["note"] = {"type": "string"}
