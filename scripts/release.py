@@ -102,16 +102,17 @@ def release() -> int:
         print(f"fragment in {FRAGMENTS.relative_to(ROOT)}/.")
         return 1
     new = text(bump(current, change))
+    orphans = []
     for number, line in enumerate(sorted(set(changes)), start=1):
         # Orphan fragments (`+name`): towncrier lists them without an issue number.
-        orphan = FRAGMENTS / f"+api-diff-{number:04}.{line.kind}.md"
-        orphan.write_text(f"`{line.path}`: {line.what}\n")
-    subprocess.run(
-        [sys.executable, "-m", "towncrier", "build", "--yes", "--name", "", "--version", new],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
+        orphans.append(FRAGMENTS / f"+api-diff-{number:04}.{line.kind}.md")
+        orphans[-1].write_text(f"`{line.path}`: {line.what}\n")
+    command = [sys.executable, "-m", "towncrier", "build", "--yes", "--name", "", "--version", new]
+    built = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    for orphan in orphans:
+        orphan.unlink(missing_ok=True)  # towncrier removed them, unless it failed
+    if built.returncode != 0:
+        raise CannotDiff(f"towncrier could not write CHANGELOG.md:\n{built.stdout}{built.stderr}")
     version_file = ROOT / VERSION_FILE
     version_file.write_text(_VERSION.sub(f'__version__ = "{new}"', version_file.read_text()))
     subprocess.run([sys.executable, str(ROOT / "scripts" / "generate.py")], cwd=ROOT, check=True)
