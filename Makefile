@@ -61,8 +61,9 @@ test-repeat: $(STAMP)
 	$(PY) scripts/repeat_tests.py --runs $(RUNS) --load $(LOAD) $(REPEAT_PATHS)
 
 vendor: $(STAMP)
-	@test -n "$(DEST)" || { echo "usage: make vendor DEST=path/to/app/pkg/_vendor [REWRITE='pkg/app.py ...']"; exit 2; }
-	@$(PY) scripts/vendor.py "$(DEST)" $(if $(REWRITE),--rewrite $(REWRITE))
+	@test -n "$(DEST)" || { echo "usage: make vendor DEST=path/to/app/pkg/_vendor [REWRITE='pkg/app.py ...'] [FORCE=1] [ADOPT=1]"; exit 2; }
+	@$(PY) scripts/vendor.py "$(DEST)" $(if $(REWRITE),--rewrite $(REWRITE)) \
+		$(if $(filter 1,$(FORCE)),--force) $(if $(filter 1,$(ADOPT)),--adopt)
 
 # Benchmarks against raw httpx (benchmarks/): the full set rewrites BENCHMARKS.md's results
 # (about 15 minutes, run alone); the quick one runs each at tiny sizes and checks no speed, for CI.
@@ -71,3 +72,23 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(PY) -m benchmarks --quick --output build/bench-quick.md
+
+# Spec change to release (README, "Regenerating the client"): the public API changes since
+# BASE (default: the last release, the last commit that changed _version.py); exit 1 on a
+# breaking one. `make release` bumps the version by them and writes CHANGELOG.md.
+.PHONY: api-diff release release-check ci-lock
+api-diff: $(STAMP)
+	$(PY) scripts/api_diff.py $(if $(BASE),--base "$(BASE)")
+release: $(STAMP)
+	$(PY) scripts/release.py
+
+release-check: $(STAMP)
+	$(PY) scripts/release.py --check
+
+# .ci/requirements-generate.txt: what the workflows' generate jobs install, hash-pinned, from
+# pyproject's `generate` and `release` groups; rerun after changing either.
+ci-lock: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check --group lock
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+		--group pyproject.toml:generate --group pyproject.toml:release \
+		-o .ci/requirements-generate.txt

@@ -39,6 +39,8 @@ SKIPPED = {
     "git clone",
     "pip install",
     "make generate",
+    "make api-diff",
+    "make release",
     "make test-repeat",
     "export CLOSE_RATE_LIMIT_URL=redis://cache.internal:6379/0",
 }

@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
+import close_seq_ext
 from close_seq_ext.testing import CloseServer
+from tests.release_support import Spec, ThrowawayRepo, lines, schemas
 from tests.spec_support import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from vendor import rewrite_imports
 
 VENDOR = ROOT / "scripts" / "vendor.py"
+
+
+def git_head() -> str:
+    return subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def remove_sender_name(spec: Spec) -> None:
+    del schemas(spec)["SequenceSubscription"]["properties"]["sender_name"]
 
 
 def test_an_absolute_from_import_becomes_relative() -> None:
@@ -171,3 +186,110 @@ def test_rewrite_points_the_apps_own_imports_at_the_copy(tmp_path: Path) -> None
     )
     assert f"Rewrote {app / 'api' / 'routes.py'}" in result.stdout
     assert f"No SDK imports in {app / 'settings.py'}" in result.stdout
+
+
+def make_app(folder: Path) -> Path:
+    """An app package `myapp` in `folder` whose module reads a subscription's sender."""
+    app = folder / "myapp"
+    app.mkdir(parents=True)
+    (app / "__init__.py").touch()
+    (app / "views.py").write_text("def sender(sub):\n    return sub.sender_name\n")
+    return app
+
+
+def vendored(app: Path) -> dict[str, Any]:
+    mark: dict[str, Any] = json.loads((app / "_vendor" / "_vendored.json").read_text())
+    return mark
+
+
+def test_the_copy_records_its_version_commit_and_date(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+
+    subprocess.run([sys.executable, str(VENDOR), str(app / "_vendor")], check=True)
+
+    mark = vendored(app)
+    assert mark["version"] == close_seq_ext.__version__
+    assert mark["commit"].removesuffix("-dirty") == git_head()
+    assert datetime.datetime.fromisoformat(mark["date"]).tzinfo is not None
+    assert "close_seq_ext/__init__.py" in mark["files"]
+
+
+def test_vendoring_over_a_copy_with_a_field_since_removed_refuses_without_force(
+    repo: ThrowawayRepo, tmp_path: Path
+) -> None:
+    app = make_app(tmp_path / "app")
+    repo.run("vendor.py", str(app / "_vendor"), check=True)
+    old_model = (app / "_vendor/close_sequences/models/sequence_subscription.py").read_text()
+    repo.change_spec(remove_sender_name)
+
+    result = repo.run("vendor.py", str(app / "_vendor"))
+
+    assert result.returncode == 1
+    assert lines(result)[1:] == [
+        "breaking: close_sequences.models.SequenceSubscription.sender_name: "
+        "Public object was removed",
+        f"    mentioned in {app / 'views.py'}:2",
+        "semver: major",
+    ]
+    assert "nothing replaced (FORCE=1 does)" in result.stderr
+    assert (app / "_vendor/close_sequences/models/sequence_subscription.py").read_text() == (
+        old_model
+    )
+
+
+def test_force_replaces_a_copy_despite_a_breaking_change(
+    repo: ThrowawayRepo, tmp_path: Path
+) -> None:
+    app = make_app(tmp_path / "app")
+    repo.run("vendor.py", str(app / "_vendor"), check=True)
+    repo.change_spec(remove_sender_name)
+
+    repo.run("vendor.py", str(app / "_vendor"), "--force", check=True)
+
+    model = (app / "_vendor/close_sequences/models/sequence_subscription.py").read_text()
+    assert "sender_name" not in model
+    assert vendored(app)["commit"].endswith("-dirty")  # the spec change is not committed
+
+
+def test_a_destination_inside_this_repository_is_refused(tmp_path: Path) -> None:
+    destination = ROOT / "build" / "vendor-refused" / "_vendor"
+
+    result = subprocess.run(
+        [sys.executable, str(VENDOR), str(destination)], capture_output=True, text=True
+    )
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"make vendor: {destination} is inside this repository: vendor into another app\n"
+    )
+    assert not destination.exists()
+
+
+def test_a_copy_without_the_mark_is_refused_and_adopt_marks_it(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    (app / "_vendor" / "close_sequences").mkdir(parents=True)
+    user_file = app / "_vendor" / "close_sequences" / "notes.py"
+    user_file.write_text("# not ours\n")
+    command = [sys.executable, str(VENDOR), str(app / "_vendor")]
+
+    refused = subprocess.run(command, capture_output=True, text=True)
+    adopted = subprocess.run([*command, "--adopt"], capture_output=True, text=True)
+
+    assert refused.returncode == 2
+    assert "without the _vendored.json mark" in refused.stderr
+    assert "ADOPT=1" in refused.stderr
+    assert adopted.returncode == 0, adopted.stderr
+    assert vendored(app)["version"] == close_seq_ext.__version__
+
+
+def test_a_file_added_to_a_marked_copy_is_refused_without_force(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    command = [sys.executable, str(VENDOR), str(app / "_vendor")]
+    subprocess.run(command, check=True, capture_output=True)
+    (app / "_vendor" / "close_seq_ext" / "local_patch.py").write_text("X = 1\n")
+
+    result = subprocess.run(command, capture_output=True, text=True)
+
+    assert result.returncode == 2
+    assert "close_seq_ext/local_patch.py" in result.stderr
+    assert (app / "_vendor" / "close_seq_ext" / "local_patch.py").exists()
