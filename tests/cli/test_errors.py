@@ -326,6 +326,7 @@ def test_plain_http_to_another_machine_names_the_options_that_allow_it(
         "(CLOSE_ALLOW_INSECURE_HTTP=1)"
     ) in " ".join(result.stderr.split())
     assert "allow_insecure_http=True" not in result.stderr
+    assert result.stderr.startswith("Usage: close-seq [OPTIONS] COMMAND [ARGS]...")
     assert not server.calls.called
 
 
