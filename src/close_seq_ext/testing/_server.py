@@ -98,8 +98,8 @@ class CloseServer:
             isinstance(page_cap, bool) or not isinstance(page_cap, int) or page_cap < 1
         ):
             raise ValueError(f"page_cap must be None or an int >= 1, got {page_cap!r}")
-        self.latency = float(latency)
-        self.state = ServerState(
+        self.latency: float = float(latency)
+        self.state: ServerState = ServerState(
             leads=leads,
             seed=seed,
             api_key=api_key,
@@ -110,9 +110,9 @@ class CloseServer:
             bulk_progress=bulk_progress,
             allow_manual_activation=allow_manual_activation,
         )
-        self.faults = Faults()
-        self.rate_limits = RateLimiter(rate_limit)
-        self.calls = CallLog()
+        self.faults: Faults = Faults()
+        self.rate_limits: RateLimiter = RateLimiter(rate_limit)
+        self.calls: CallLog = CallLog()
         self._address = (host, port)
         self._app: CloseApp | None = None
         self._uvicorn: uvicorn.Server | None = None
