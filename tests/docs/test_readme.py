@@ -238,6 +238,7 @@ def test_the_quick_start_and_the_cli_start_a_server_before_any_code() -> None:
         assert "--api-key" in in_order[0].code  # a key the reader chose, the one exported
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("run", [paste, run_under_trio], ids=["asyncio-console", "trio"])
 @pytest.mark.parametrize("section", sections("python"))
 def test_each_sections_python_blocks_run_as_pasted(
@@ -276,6 +277,7 @@ def test_a_block_that_does_not_paste_fails(code: str, tmp_path: Path) -> None:
     assert paste([block], dict(os.environ), tmp_path) is not None
 
 
+@pytest.mark.slow
 def test_the_pytest_example_passes(close_server: CloseServer, tmp_path: Path) -> None:
     (block,) = of("pytest")
     (tmp_path / "test_example.py").write_text(block.code)
@@ -291,6 +293,7 @@ def test_the_pytest_example_passes(close_server: CloseServer, tmp_path: Path) ->
 
 
 # One worker runs them all: the vendor example writes into the repository's build/.
+@pytest.mark.slow
 @pytest.mark.xdist_group("repository-build-folder")
 @pytest.mark.parametrize("block", of("", "sh"), ids=lambda b: f"L{b.line}")
 def test_the_shell_blocks_run(block: Block, close_server: CloseServer) -> None:
@@ -310,6 +313,7 @@ def test_the_shell_blocks_run(block: Block, close_server: CloseServer) -> None:
 
 
 # The servers of sections with an `env` block come up in those sections' tests.
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "block",
     [b for b in of("background") if not any(e.section == b.section for e in of("env"))],

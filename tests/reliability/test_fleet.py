@@ -20,6 +20,9 @@ from close_seq_ext.testing import CloseServer, RateLimit
 from tests.redis_support import RedisServer, free_port
 from tests.waiting import wait_until_sync
 
+# Real processes and a real store: seconds each (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
+
 WORKERS, CALLS, TASKS = 3, 20, 8
 LIMIT = 15  # per 1 s window: the fleet's 60 calls need four windows
 # Generous store timeout: on a loaded 2-core machine the default 50 ms can pass, and a

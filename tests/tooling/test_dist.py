@@ -17,6 +17,9 @@ import pytest
 
 from tests.spec_support import ROOT
 
+# Builds with `python -m build`: seconds each (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
+
 LICENSE_TEXT = (ROOT / "LICENSE").read_text()
 
 
