@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # dependency groups, which are never published.
 EXTRAS := testing,cli,redis
 
-.PHONY: install generate check-generated lint typecheck test test-cli-newest test-repeat vendor demo bench bench-quick
+.PHONY: install generate check-generated lint typecheck test test-fast test-cli-newest test-repeat vendor demo serve bench bench-quick
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/zizmor --offline --no-progress .github/workflows
+	$(PY) scripts/check_types.py close_seq_ext close_sequences
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -36,9 +37,23 @@ typecheck: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m examples.demo
 
+# The local Close server for a manual session (README, "Quick start"): the key is the one you
+# choose, so the exports you wrote keep working across restarts.
+API_KEY ?= api_local_demo
+PORT ?= 8000
+serve: $(STAMP)
+	$(PY) -m close_seq_ext.testing --port $(PORT) --api-key $(API_KEY)
+
+# Every test, on every core: each server a test starts takes a free port, and the tests that
+# share a file or a machine-wide budget are grouped (xdist_group) onto one worker.
+XDIST ?= -n auto --dist loadgroup
 test: $(STAMP)
 	$(PY) scripts/generate.py --check
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
+
+# The inner loop: the same, less the tests of many seconds (soak, fleets, builds).
+test-fast: $(STAMP)
+	$(BIN)/pytest $(XDIST) -m "not soak and not slow" $(PYTEST_ARGS)
 
 # The CLI tests again, in a venv of their own holding what `pip install 'close-sequences[cli]'`
 # resolves today: the dev tools hold typer back (openapi-python-client wants typer<0.28), and

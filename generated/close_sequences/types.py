@@ -9,6 +9,9 @@ from attrs import define
 
 
 class Unset:
+    """The type of `UNSET`, the value of a field that is absent: Close did not send it, or
+    you did not set it. Falsy; `to_dict()` leaves such fields out."""
+
     def __bool__(self) -> Literal[False]:
         return False
 

@@ -54,6 +54,7 @@ from ._cli_errors import NO_CREDENTIALS_MESSAGE, ExitCode, exit_code_table
 from ._cli_render import (
     bulk_action_detail,
     bulk_actions_table,
+    bulk_outcome,
     bulk_progress,
     print_json,
     sequence_detail,
@@ -144,7 +145,9 @@ QueryOption = Annotated[
     str,
     typer.Option(
         "--query",
-        help="The leads to act on: s_query JSON, or @file (@- for stdin). Checked before sending.",
+        help="The leads to act on: s_query JSON, or @file (@- for stdin). Checked here: the "
+        "JSON and the node types this SDK knows (their keys and values). Close checks the rest: "
+        "field names, what matches, and node types the SDK does not know yet.",
     ),
 ]
 SortOption = Annotated[
@@ -273,10 +276,14 @@ def _run(ctx: typer.Context, call: Callable[[Client], Awaitable[T]]) -> T:
         log_to_stderr_from_env()  # make_client reads CLOSE_LOG too: a bad one is usage here
         if settings.rate_limit_url is not None:
             check_rate_limit_url(settings.rate_limit_url, _RATE_LIMIT_URL_OPTION)
-    # The messages name the setting, never a credential's value; an ImportError names the
-    # extra that --rate-limit-url needs.
-    except (ValueError, ImportError) as exc:
-        raise typer.BadParameter(str(exc)) from None
+    # The messages name the option, never a credential's value.
+    except ValueError as exc:
+        raise _top_level_usage_error(ctx, str(exc)) from None
+    except ImportError as exc:
+        # The SDK's message names make_client's argument; here the user typed the option.
+        install = str(exc).partition(": ")[2]
+        message = f"{_RATE_LIMIT_URL_OPTION} needs the redis extra: {install}"
+        raise _top_level_usage_error(ctx, message) from None
     client = make_client(
         api_key,
         oauth_token=oauth_token,
@@ -294,6 +301,12 @@ def _run(ctx: typer.Context, call: Callable[[Client], Awaitable[T]]) -> T:
             return await call(client)
 
     return anyio.run(session)
+
+
+def _top_level_usage_error(ctx: typer.Context, message: str) -> typer.BadParameter:
+    """A usage error about a top-level option, shown under `close-seq`'s own usage line (the
+    option goes before the command), not under the subcommand's."""
+    return typer.BadParameter(message, ctx=ctx.find_root())
 
 
 async def _collect(
@@ -449,6 +462,16 @@ def _read_body(file: typer.FileText, model: type[_Body]) -> _Body:
         raise typer.BadParameter(f"not valid JSON: {exc}", param_hint="--file") from None
     if not isinstance(data, dict):
         raise typer.BadParameter("must be a JSON object", param_hint="--file")
+    # All at once, not one per try. The model's attribute names are the API's keys; a nested
+    # object's missing keys (a schedule's ranges) are still named one at a time, below.
+    missing = [
+        field.name
+        for field in attrs.fields(model)
+        if field.init and field.default is attrs.NOTHING and field.name not in data
+    ]
+    if missing:
+        names = ", ".join(repr(name) for name in missing)
+        raise typer.BadParameter(f"missing {names}", param_hint="--file")
     try:
         return model.from_dict(data)
     except KeyError as exc:
@@ -593,6 +616,8 @@ def _run_bulk(
             _show_bulk(exc.bulk_action, json_output)
         raise
     _show_bulk(bulk, json_output)
+    if not json_output and bulk.status == BulkActionStatus.DONE:
+        _note(bulk_outcome(bulk))
     if not wait and not json_output and bulk.status not in _FINAL:
         _note(f"Follow it with: close-seq bulk status {bulk.id} --wait")
 
@@ -607,6 +632,9 @@ def _start(
     wait_timeout: float,
     json_output: bool,
 ) -> None:
+    if isinstance(body.sequence_id, Unset):
+        # Close's rule for pause and resume: no sequence_id means every sequence.
+        _note(f"No --sequence: this {body.action_type.value} acts on every sequence.")
     _run_bulk(
         ctx,
         lambda client: create_bulk_sequence_subscription.asyncio(client=client, body=body),

@@ -185,13 +185,41 @@ def bulk_action_detail(bulk: BulkSequenceSubscription) -> Table:
             ("ID", bulk.id),
             ("Action", bulk.action_type),
             ("Status", bulk.status),
-            ("Sequence", bulk.sequence_id),
+            ("Sequence", _sequence_of(bulk)),
             ("Contacts", _fraction(bulk.n_objects_processed, bulk.n_objects)),
             ("Leads", _fraction(bulk.n_leads_processed, bulk.n_leads)),
             ("Created", bulk.date_created),
             ("Updated", bulk.date_updated),
         ]
     )
+
+
+def _sequence_of(bulk: BulkSequenceSubscription) -> str:
+    # A pause or resume without a sequence acts on every one (Close's rule).
+    if bulk.sequence_id is None or isinstance(bulk.sequence_id, Unset):
+        return "every sequence"
+    return bulk.sequence_id
+
+
+# What a finished bulk action did to each object it processed, by action type.
+_DONE_VERBS = {
+    "subscribe": "Subscribed {n} contact(s) to {where}",
+    "pause": "Paused {n} subscription(s) in {where}",
+    "resume": "Resumed {n} subscription(s) in {where}",
+    "resume_finished": "Resumed {n} finished subscription(s) in {where}",
+}
+
+
+def bulk_outcome(bulk: BulkSequenceSubscription) -> str:
+    """What a done bulk action changed, in a sentence.
+
+    >>> bulk_outcome(BulkSequenceSubscription.from_dict(
+    ...     {"id": "bulk_1", "action_type": "pause", "n_objects_processed": 3}))
+    'Paused 3 subscription(s) in every sequence.'
+    """
+    action = cell(bulk.action_type)
+    template = _DONE_VERBS.get(action, action + " done on {n} object(s) in {where}")
+    return template.format(n=cell(bulk.n_objects_processed), where=_sequence_of(bulk)) + "."
 
 
 def _fraction(done: int | Unset, total: int | Unset | None) -> str:

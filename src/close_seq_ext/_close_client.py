@@ -178,11 +178,17 @@ class CloseClient(Client):
         )
 
     def get_httpx_client(self) -> httpx.Client:
+        """The httpx client the generated `sync` functions send through: auth, retries, rate
+        limits and typed errors included. Raises `RuntimeError` once the client that owns
+        the connections is closed."""
         if self._origin is not None:
             _check_open(self._origin._client)
         return super().get_httpx_client()
 
     def get_async_httpx_client(self) -> httpx.AsyncClient:
+        """The async twin of `get_httpx_client`, for the generated `asyncio` functions (or a
+        request of your own: `await client.get_async_httpx_client().get("/api/v1/contact/")`).
+        """
         if self._origin is not None:
             _check_open(self._origin._async_client)
         return super().get_async_httpx_client()

@@ -153,7 +153,7 @@ class APIStatusError(CloseError):
         super().__init__(f"{response.status_code} on {where}: {message}")
         self.message = message
         self.response = response
-        self.status_code = response.status_code
+        self.status_code: int = response.status_code
         self.body = body
 
 

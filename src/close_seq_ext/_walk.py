@@ -93,7 +93,7 @@ class WalkState(Generic[P]):
         # The offset of the first item not received yet: where the next usable page starts.
         self._skip = 0
         self._fresh_count = 0
-        self.done = max_items == 0
+        self.done: bool = max_items == 0
         self._drifted = False
         # The window in order (to forget the oldest) and as a set (to look up in O(1): a
         # deque's `in` compares with every entry, 100 per item).

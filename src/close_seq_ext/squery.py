@@ -595,6 +595,8 @@ def _read_queries(value: object, name: str) -> tuple[Query, ...]:
 
 @attrs.frozen
 class _Compound(Query):
+    """What `And` and `Or` share: a node of other nodes, `queries`, kept in order."""
+
     queries: tuple[Query, ...] = attrs.field(
         converter=_tupled,
         validator=_checked(_items(Query)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -253,6 +254,32 @@ def test_bulk_pause_without_sequence_acts_on_all_sequences(
     assert result.json()["action_type"] == "pause"
     assert result.json()["sequence_id"] is None
     assert {sub["status"] for sub in server.state.subscriptions.values()} == {"paused"}
+
+
+def test_bulk_pause_without_sequence_says_it_acts_on_every_sequence_and_what_it_changed(
+    close_seq: Run, subscriptions: list[dict[str, Any]]
+) -> None:
+    result = close_seq("bulk", "pause", "--query", json.dumps(ALL_LEADS), "--wait")
+
+    assert result.code == 0
+    assert "No --sequence: this pause acts on every sequence." in result.stderr
+    assert re.search(r"^Sequence +every sequence", result.stdout, re.MULTILINE)
+    assert "Paused 3 subscription(s) in every sequence." in result.stderr
+
+
+def test_bulk_resume_with_a_sequence_reports_what_it_changed_there(
+    close_seq: Run, server: CloseServer, subscriptions: list[dict[str, Any]]
+) -> None:
+    for sub in subscriptions:
+        server.state.update_subscription(sub["id"], {"status": "paused"})
+    sequence_id = subscriptions[0]["sequence_id"]
+    args = ("--query", json.dumps(ALL_LEADS), "--sequence", sequence_id, "--wait")
+
+    result = close_seq("bulk", "resume", *args)
+
+    assert result.code == 0
+    assert "every sequence" not in result.stdout + result.stderr
+    assert f"Resumed 3 subscription(s) in {sequence_id}." in result.stderr
 
 
 def test_bulk_resume_finished_sends_resume_finished(

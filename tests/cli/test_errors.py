@@ -107,6 +107,16 @@ def test_create_file_missing_a_required_field_is_a_usage_error(
     assert not server.calls.called
 
 
+def test_create_file_missing_several_fields_names_them_all_at_once(
+    close_seq: Run, server: CloseServer
+) -> None:
+    result = close_seq("sequences", "create", "--file", "-", stdin='{"steps": []}')
+
+    assert result.code == 2
+    assert "missing 'name', 'timezone'" in result.stderr
+    assert not server.calls.called
+
+
 def test_update_of_a_missing_sequence_exits_5(close_seq: Run) -> None:
     result = close_seq("sequences", "update", "seq_missing", "-f", "-", stdin='{"name": "x"}')
 
@@ -240,7 +250,8 @@ def test_timeout_exits_8(close_seq: Run, server: CloseServer) -> None:
 def test_server_error_exits_1_without_traceback(close_seq: Run, server: CloseServer) -> None:
     server.inject("POST", "/api/v1/bulk_action/sequence_subscription/", Fault.status(500))
 
-    result = close_seq("bulk", "pause", "--query", '{"type": "object_type", "object_type": "lead"}')
+    query = '{"type": "object_type", "object_type": "lead"}'
+    result = close_seq("bulk", "pause", "--query", query, "--sequence", "seq_1")
 
     assert result.code == 1
     assert result.stderr.startswith("Error: Close answered with an error: 500")
@@ -363,6 +374,7 @@ def test_plain_http_to_another_machine_names_the_options_that_allow_it(
         "(CLOSE_ALLOW_INSECURE_HTTP=1)"
     ) in " ".join(result.stderr.split())
     assert "allow_insecure_http=True" not in result.stderr
+    assert result.stderr.startswith("Usage: close-seq [OPTIONS] COMMAND [ARGS]...")
     assert not server.calls.called
 
 
@@ -425,6 +437,34 @@ def test_a_malformed_rate_limit_url_is_named_by_its_option_without_its_password(
         result.stderr.split()
     )
     assert "s3cret" not in result.stdout + result.stderr
+    assert not server.calls.called
+
+
+def test_rate_limit_url_without_the_redis_extra_names_the_option_under_the_top_level_usage(
+    close_seq: Run, server: CloseServer, tmp_path: Path
+) -> None:
+    # A `redis` that cannot be imported, found before the real one, as if it were not installed.
+    (tmp_path / "redis").mkdir()
+    (tmp_path / "redis" / "__init__.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'redis'\", name='redis')\n"
+    )
+
+    result = close_seq(
+        "--rate-limit-url",
+        "redis://store:6379/0",
+        "sequences",
+        "list",
+        env={"PYTHONPATH": str(tmp_path)},
+    )
+
+    assert result.code == 2
+    # The option goes before the command: the usage shown is close-seq's own.
+    assert result.stderr.startswith("Usage: close-seq [OPTIONS] COMMAND [ARGS]...")
+    assert (
+        "--rate-limit-url (CLOSE_RATE_LIMIT_URL) needs the redis extra: "
+        "pip install 'close-sequences[redis]'"
+    ) in " ".join(result.stderr.split())
+    assert "rate_limit_url" not in result.stderr
     assert not server.calls.called
 
 

@@ -85,6 +85,17 @@ def test_flags_show_no_value_placeholder(close_seq: Run, command: tuple[str, ...
     )
 
 
+@pytest.mark.parametrize("action", ["subscribe", "pause", "resume"])
+def test_query_help_says_what_is_checked_here_and_what_close_checks(
+    close_seq: Run, action: str
+) -> None:
+    result = close_seq("bulk", action, "--help")
+
+    help_text = " ".join(result.stdout.split())
+    assert "Checked here: the JSON and the node types this SDK knows" in help_text
+    assert "Close checks the rest: field names, what matches, and node types" in help_text
+
+
 def test_options_that_take_a_value_show_its_type(close_seq: Run) -> None:
     result = close_seq("sequences", "list", "--help")
 

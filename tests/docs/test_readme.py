@@ -1,10 +1,17 @@
-"""Every code block of README.md runs, against the local Close server.
+"""Every code block of README.md runs as a reader runs it, against the local Close server.
 
-- ```python blocks run in order in one namespace, with top-level `await` (as in
-  `python -m asyncio`), once under asyncio and once under trio.
+- Each `## section` stands alone. Its ```python blocks are pasted, in order, into a fresh
+  `python -m asyncio` console, as a reader pastes them into the REPL the Quick start opens:
+  a block that does not paste (a blank line inside an `async with`, a statement right after
+  one's body) fails, and so does a block that uses a name another section defined. They run
+  again in a fresh interpreter under trio, compiled with top-level `await`.
+- The server they talk to already holds other sequences and subscriptions (`seed`), so a
+  block that takes "the first one" of a list where it meant its own fails too.
+- A section with an `env` block (its `export` lines, and `python -m asyncio`) runs against
+  its own `background` server command, started as written but on a free port; the others
+  run against the `close_server` fixture, `CLOSE_API_KEY` and `CLOSE_BASE_URL` set.
 - A block marked `<!-- readme-test: pytest -->` is a test file: it is run by pytest.
-- ```sh blocks run with bash from the repository root, `CLOSE_API_KEY` and
-  `CLOSE_BASE_URL` pointing at the local server.
+- ```sh blocks run with bash from the repository root, in their section's environment.
 - A block marked `<!-- readme-test: background -->` is a server: it must come up (print its
   http:// address) and is then stopped; `--port N` becomes `--port 0`, a free port.
 - A block marked `<!-- readme-test: skip (reason) -->` is not run; the list of them is fixed
@@ -13,18 +20,21 @@
 
 from __future__ import annotations
 
-import ast
+import json
 import os
 import re
 import secrets
+import shlex
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+import httpx
 import pytest
 
 from close_seq_ext.testing import CloseServer
@@ -34,8 +44,10 @@ README = ROOT / "README.md"
 BLOCK = re.compile(
     r"(?:<!-- readme-test: (?P<mode>[^\n]*?) -->\n)?```(?P<lang>\w+)\n(?P<code>.*?)```", re.S
 )
+SECTION = re.compile(r"^## (.+)$", re.M)
 SKIPPED = {
     "make test",
+    "make test-fast",
     "git clone",
     "pip install",
     "make generate",
@@ -44,6 +56,25 @@ SKIPPED = {
     "make test-repeat",
     "export CLOSE_RATE_LIMIT_URL=redis://cache.internal:6379/0",
 }
+# What the console prints for an error: a traceback's or a syntax error's location.
+CONSOLE_ERROR = re.compile(r'^(Traceback \(most recent call last\)|  File "<console>")', re.M)
+BLOCK_TIMEOUT = 120
+
+# The python blocks of a section, under trio: each compiled with top-level `await` in one
+# namespace, as the console would run them. Reads the blocks as JSON on stdin.
+TRIO_RUNNER = """
+import ast, json, sys, trio
+
+async def main():
+    namespace = {"__name__": "__main__"}
+    for line, code in json.load(sys.stdin):
+        compiled = compile(code, f"README.md:{line}", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        result = eval(compiled, namespace)
+        if result is not None:
+            await result
+
+trio.run(main)
+"""
 
 
 @dataclass
@@ -52,30 +83,151 @@ class Block:
     lang: str
     mode: str
     code: str
+    section: str
 
 
-def blocks() -> list[Block]:
-    text = README.read_text()
+def blocks(text: str | None = None) -> list[Block]:
+    text = README.read_text() if text is None else text
+    headings = [(m.start(), m[1]) for m in SECTION.finditer(text)]
+    found = []
+    for m in BLOCK.finditer(text):
+        section = next((name for at, name in reversed(headings) if at < m.start()), "")
+        line = text.count("\n", 0, m.start("code")) + 1
+        found.append(Block(line, m["lang"], m["mode"] or "", m["code"], section))
+    return found
+
+
+def of(kind: str, lang: str | None = None) -> list[Block]:
     return [
-        Block(text.count("\n", 0, m.start("code")) + 1, m["lang"], m["mode"] or "", m["code"])
-        for m in BLOCK.finditer(text)
+        b for b in blocks() if b.mode.split(" ")[0] == kind and (lang is None or b.lang == lang)
     ]
 
 
-def of(kind: str) -> list[Block]:
-    return [b for b in blocks() if b.mode.split(" ")[0] == kind or (kind == "" and not b.mode)]
+def sections(lang: str) -> list[str]:
+    """The sections with a `lang` block to run, in README order."""
+    return list(dict.fromkeys(b.section for b in of("", lang)))
 
 
-@pytest.fixture
-def close_env(close_server: CloseServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    monkeypatch.setenv("CLOSE_API_KEY", close_server.api_key)
-    monkeypatch.setenv("CLOSE_BASE_URL", close_server.base_url)
+def seed(base_url: str, api_key: str) -> None:
+    """Give the server what a reader's organization has before the README: other sequences,
+    their subscriptions, a paused one."""
+    with httpx.Client(base_url=base_url, auth=(api_key, "")) as http:
+        contacts = http.get("/api/v1/contact/", params={"_limit": 4}).raise_for_status()
+        for name in ("Someone else's", "Last year's"):
+            body = {"name": name, "timezone": "UTC", "steps": [{"step_type": "call"}]}
+            sequence = http.post("/api/v1/sequence/", json=body).raise_for_status().json()
+            for contact in contacts.json()["data"]:
+                subscription = {
+                    "sequence_id": sequence["id"],
+                    "contact_id": contact["id"],
+                    "sender_account_id": "emailacct_other",
+                    "sender_name": "Someone Else",
+                    "sender_email": "someone@salesteam.com",
+                }
+                sub = http.post("/api/v1/sequence_subscription/", json=subscription)
+                sub_id = sub.raise_for_status().json()["id"]
+            pause = {"status": "paused"}
+            http.put(f"/api/v1/sequence_subscription/{sub_id}/", json=pause).raise_for_status()
+
+
+def exports(block: Block, address: str) -> dict[str, str]:
+    """The variables an `env` block exports, its local address replaced by `address`."""
+    found: dict[str, str] = {}
+    for line in block.code.splitlines():
+        words = shlex.split(line, comments=True)
+        if words[:1] == ["export"]:
+            for word in words[1:]:
+                name, _, value = word.partition("=")
+                found[name] = re.sub(r"http://127\.0\.0\.1:\d+", address, value)
+        else:
+            # Anything else would be a step the reader takes and this test does not.
+            assert words in ([], ["python", "-m", "asyncio"]), f"README.md:{block.line}: {line}"
+    assert found, f"README.md:{block.line}: an env block without exports"
+    return found
+
+
+@contextmanager
+def section_env(section: str, close_server: CloseServer) -> Iterator[dict[str, str]]:
+    """The environment the reader has in `section`: its own server when it starts one."""
     bin_dir = str(Path(sys.executable).parent)
-    return {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    base = {k: v for k, v in os.environ.items() if not k.startswith("CLOSE_")}
+    base["PATH"] = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+    # The webhook section's key, which Close gives a webhook subscription.
+    base["CLOSE_WEBHOOK_SIGNATURE_KEY"] = secrets.token_hex(32)
+    env_blocks = [b for b in of("env") if b.section == section]
+    if not env_blocks:
+        seed(close_server.base_url, close_server.api_key)
+        yield {
+            **base,
+            "CLOSE_API_KEY": close_server.api_key,
+            "CLOSE_BASE_URL": close_server.base_url,
+        }
+        return
+    [server_command] = [b for b in of("background") if b.section == section]
+    with background(server_command, base) as address:
+        env = {**base, **exports(env_blocks[0], address)}
+        seed(env["CLOSE_BASE_URL"], env["CLOSE_API_KEY"])
+        yield env
+
+
+@contextmanager
+def background(block: Block, env: dict[str, str]) -> Iterator[str]:
+    """Start a background block's server on a free port; its address while it runs."""
+    *setup, command = re.sub(r"--port \d+", "--port 0", block.code.strip()).splitlines()
+    # Lines before the server's command set it up (e.g. `export`); the server replaces bash.
+    process = subprocess.Popen(
+        ["bash", "-c", "\n".join([*setup, f"exec {command}"])],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        yield _first_address(process, timeout=30)
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+def paste(code: list[Block], env: dict[str, str], cwd: Path) -> str | None:
+    """Paste `code` into a fresh `python -m asyncio` console: its report of the first
+    error, or None when every statement ran."""
+    # A blank line after each block: the Enter a reader presses to run a pasted block.
+    typed = "".join(block.code + "\n" for block in code)
+    done = subprocess.run(
+        [sys.executable, "-m", "asyncio"],
+        input=typed,
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=BLOCK_TIMEOUT,
+    )
+    # The console reports an error and reads on: the exit status says nothing.
+    first = CONSOLE_ERROR.search(done.stderr)
+    return None if first is None else done.stderr[first.start() :]
+
+
+def run_under_trio(code: list[Block], env: dict[str, str], cwd: Path) -> str | None:
+    """Run `code` in a fresh interpreter under trio: its output if it failed, else None."""
+    done = subprocess.run(
+        [sys.executable, "-c", TRIO_RUNNER],
+        input=json.dumps([(b.line, b.code) for b in code]),
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=BLOCK_TIMEOUT,
+    )
+    return None if done.returncode == 0 else done.stdout + done.stderr
+
+
+Runner = Callable[[list[Block], dict[str, str], Path], "str | None"]
 
 
 def test_every_block_is_run_or_deliberately_skipped() -> None:
-    kinds = {"", "pytest", "background", "skip"}
+    kinds = {"", "pytest", "background", "env", "skip"}
     assert {b.mode.split(" ")[0] for b in blocks()} <= kinds
     assert {b.lang for b in blocks()} == {"python", "sh"}
     skipped = {" ".join(b.code.split()[:2]) for b in of("skip")}
@@ -83,25 +235,55 @@ def test_every_block_is_run_or_deliberately_skipped() -> None:
     assert all("(" in b.mode for b in of("skip")), "a skip must give its reason"
 
 
-@pytest.mark.anyio
-async def test_the_python_blocks_run_in_order(
-    close_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+def test_the_quick_start_and_the_cli_start_a_server_before_any_code() -> None:
+    for section, lang in (("Quick start", "python"), ("The command line", "sh")):
+        in_order = [b for b in blocks() if b.section == section]
+        first_code = next(i for i, b in enumerate(in_order) if b.mode == "" and b.lang == lang)
+        assert [b.mode for b in in_order[:first_code]] == ["background", "env"], section
+        assert "--api-key" in in_order[0].code  # a key the reader chose, the one exported
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("run", [paste, run_under_trio], ids=["asyncio-console", "trio"])
+@pytest.mark.parametrize("section", sections("python"))
+def test_each_sections_python_blocks_run_as_pasted(
+    section: str, run: Runner, close_server: CloseServer, tmp_path: Path
 ) -> None:
-    # The webhook handler's key, which Close gives a webhook subscription.
-    monkeypatch.setenv("CLOSE_WEBHOOK_SIGNATURE_KEY", secrets.token_hex(32))
-    namespace: dict[str, Any] = {"__name__": "readme"}
-    for block in of(""):
-        if block.lang != "python":
-            continue
-        code = compile(
-            block.code, f"README.md:{block.line}", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
-        )
-        result = eval(code, namespace)
-        if result is not None:
-            await result
+    code = [b for b in of("", "python") if b.section == section]
+    with section_env(section, close_server) as env:
+        failure = run(code, env, tmp_path)
+    assert failure is None, failure
 
 
-def test_the_pytest_example_passes(close_env: dict[str, str], tmp_path: Path) -> None:
+def test_a_block_using_another_sections_name_fails(
+    close_server: CloseServer, tmp_path: Path
+) -> None:
+    readme = "## One\n\n```python\nwelcome = 1\n```\n\n## Two\n\n```python\nprint(welcome)\n```\n"
+    two = [b for b in blocks(readme) if b.section == "Two"]
+    env = {**os.environ, "CLOSE_BASE_URL": close_server.base_url}
+
+    for run in (paste, run_under_trio):
+        assert "NameError: name 'welcome' is not defined" in str(run(two, env, tmp_path))
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # A blank line ends the `async with` in the console: the rest is an unexpected indent.
+        "async with anyio.Lock():\n    x = 1\n\n    print(x)\n",
+        # A statement right after a compound statement's body, with no blank line between.
+        "async with anyio.Lock():\n    x = 1\nprint(x)\n",
+    ],
+    ids=["blank-line-inside", "statement-after-body"],
+)
+def test_a_block_that_does_not_paste_fails(code: str, tmp_path: Path) -> None:
+    block = Block(1, "python", "", "import anyio\n\n" + code, "One")
+
+    assert paste([block], dict(os.environ), tmp_path) is not None
+
+
+@pytest.mark.slow
+def test_the_pytest_example_passes(close_server: CloseServer, tmp_path: Path) -> None:
     (block,) = of("pytest")
     (tmp_path / "test_example.py").write_text(block.code)
     result = subprocess.run(
@@ -115,40 +297,39 @@ def test_the_pytest_example_passes(close_env: dict[str, str], tmp_path: Path) ->
     assert "3 passed" in result.stdout
 
 
-@pytest.mark.parametrize("block", [b for b in of("") if b.lang == "sh"], ids=lambda b: f"L{b.line}")
-def test_the_shell_blocks_run(block: Block, close_env: dict[str, str]) -> None:
+# One worker runs them all: the vendor example writes into the repository's build/.
+@pytest.mark.slow
+@pytest.mark.xdist_group("repository-build-folder")
+@pytest.mark.parametrize("block", of("", "sh"), ids=lambda b: f"L{b.line}")
+def test_the_shell_blocks_run(block: Block, close_server: CloseServer) -> None:
     try:
-        result = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", block.code],
-            cwd=ROOT,
-            env=close_env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        with section_env(block.section, close_server) as env:
+            result = subprocess.run(
+                ["bash", "-euo", "pipefail", "-c", block.code],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=BLOCK_TIMEOUT,
+            )
     finally:
         shutil.rmtree(ROOT / "build", ignore_errors=True)  # where the vendor example writes
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("block", of("background"), ids=lambda b: f"L{b.line}")
-def test_the_server_commands_come_up(block: Block, close_env: dict[str, str]) -> None:
-    *setup, command = re.sub(r"--port \d+", "--port 0", block.code.strip()).splitlines()
-    # Lines before the server's command set it up (e.g. `export`); the server replaces bash.
-    process = subprocess.Popen(
-        ["bash", "-c", "\n".join([*setup, f"exec {command}"])],
-        cwd=ROOT,
-        env=close_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        address = _first_address(process, timeout=30)
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)
-    assert address.startswith("http://127.0.0.1:")
+# The servers of sections with an `env` block come up in those sections' tests.
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "block",
+    [b for b in of("background") if not any(e.section == b.section for e in of("env"))],
+    ids=lambda b: f"L{b.line}",
+)
+def test_the_server_commands_come_up(block: Block, close_server: CloseServer) -> None:
+    env = {**os.environ, "CLOSE_API_KEY": close_server.api_key}
+    env["CLOSE_BASE_URL"] = close_server.base_url
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    with background(block, env) as address:
+        assert address.startswith("http://127.0.0.1:")
 
 
 def _first_address(process: subprocess.Popen[str], *, timeout: float) -> str:

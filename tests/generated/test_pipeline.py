@@ -18,6 +18,9 @@ import close_seq_ext
 import close_sequences
 from tests.spec_support import ROOT, SPEC_PATH
 
+# Runs the generator: seconds each (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
+
 SCRIPT = ROOT / "scripts" / "generate.py"
 GENERATED = ROOT / "generated" / "close_sequences"
 

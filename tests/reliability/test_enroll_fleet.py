@@ -20,6 +20,9 @@ from close_seq_ext.testing import CloseServer
 from tests.enroll_support import SUBSCRIPTIONS, contact_ids, new_sequence_id
 from tests.redis_support import RedisServer
 
+# Real processes and a real store: seconds each (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
+
 WORKERS, CONTACTS = 4, 5
 # Generous store timeouts: on a loaded 2-core machine the default 50 ms can pass, and a
 # fallback to the in-process lock is not what this test is about.

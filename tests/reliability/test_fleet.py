@@ -20,6 +20,9 @@ from close_seq_ext.testing import CloseServer, RateLimit
 from tests.redis_support import HighlyAvailable, RedisServer, free_port, namespace_of, with_query
 from tests.waiting import wait_until_sync
 
+# Real processes and a real store: seconds each (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
+
 WORKERS, CALLS, TASKS = 3, 20, 8
 GROUP = "GET /api/v1/sequence/"
 LIMIT = 15  # per 1 s window: the fleet's 60 calls need four windows

@@ -46,6 +46,11 @@ _FIELDS = frozenset(
 
 @_attrs_define
 class BulkSequenceSubscription:
+    """A bulk action: subscribe, pause or resume the leads an s_query selects, run in the background by Close; `status` and
+    the `n_*_processed` counts show its progress.
+
+    """
+
     id: str
     """ `bulkseqsub_...` """
     action_type: BulkActionType | Unset = UNSET
@@ -81,6 +86,8 @@ class BulkSequenceSubscription:
     )
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as JSON: the fields set (absent ones left out, timestamps in the text
+        Close sent) and `additional_properties`."""
         id = self.id
 
         action_type: str | Unset = UNSET
@@ -270,6 +277,7 @@ class BulkSequenceSubscription:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Read one from Close's JSON; keys the contract lacks go to `additional_properties`."""
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"

@@ -19,11 +19,15 @@ _FIELDS = frozenset(
 
 @_attrs_define
 class ErrorBody:
+    """An error answer's JSON body."""
+
     error: str | Unset = UNSET
     """ A human-readable message. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as JSON: the fields set (absent ones left out, timestamps in the text
+        Close sent) and `additional_properties`."""
         error = self.error
 
         field_dict: dict[str, Any] = {}
@@ -36,6 +40,7 @@ class ErrorBody:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Read one from Close's JSON; keys the contract lacks go to `additional_properties`."""
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"

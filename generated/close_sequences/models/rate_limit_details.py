@@ -22,6 +22,8 @@ _FIELDS = frozenset(
 
 @_attrs_define
 class RateLimitDetails:
+    """What a 429's body says about the rate limit it hit."""
+
     rate_reset: float | Unset = UNSET
     """ Seconds until the limit resets. """
     rate_limit: float | Unset = UNSET
@@ -30,6 +32,8 @@ class RateLimitDetails:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as JSON: the fields set (absent ones left out, timestamps in the text
+        Close sent) and `additional_properties`."""
         rate_reset = self.rate_reset
 
         rate_limit = self.rate_limit
@@ -54,6 +58,7 @@ class RateLimitDetails:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Read one from Close's JSON; keys the contract lacks go to `additional_properties`."""
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"

@@ -23,10 +23,14 @@ _FIELDS = frozenset(
 
 @_attrs_define
 class RateLimitErrorBody:
+    """A 429's JSON body: the message and the limit's details."""
+
     error: RateLimitDetails | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as JSON: the fields set (absent ones left out, timestamps in the text
+        Close sent) and `additional_properties`."""
         from ..models.rate_limit_details import RateLimitDetails
 
         error: dict[str, Any] | str | Unset
@@ -47,6 +51,7 @@ class RateLimitErrorBody:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Read one from Close's JSON; keys the contract lacks go to `additional_properties`."""
         from ..models.rate_limit_details import RateLimitDetails
 
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):

@@ -27,6 +27,8 @@ class Schedule:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as JSON: the fields set (absent ones left out, timestamps in the text
+        Close sent) and `additional_properties`."""
         ranges = []
         for ranges_item_data in self.ranges:
             ranges_item = ranges_item_data.to_dict()
@@ -44,6 +46,7 @@ class Schedule:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Read one from Close's JSON; keys the contract lacks go to `additional_properties`."""
         from ..models.schedule_range import ScheduleRange
 
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):

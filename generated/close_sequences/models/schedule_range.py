@@ -19,6 +19,8 @@ _FIELDS = frozenset(
 
 @_attrs_define
 class ScheduleRange:
+    """One weekday's sending hours in a sequence's schedule."""
+
     weekday: int
     """ ISO weekday, 1 is Monday. """
     start: str
@@ -28,6 +30,8 @@ class ScheduleRange:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as JSON: the fields set (absent ones left out, timestamps in the text
+        Close sent) and `additional_properties`."""
         weekday = self.weekday
 
         start = self.start
@@ -48,6 +52,7 @@ class ScheduleRange:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Read one from Close's JSON; keys the contract lacks go to `additional_properties`."""
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"

@@ -55,6 +55,7 @@ class Sequence:
     schedule: None | Schedule | Unset = UNSET
     steps: list[SequenceStep] | Unset = UNSET
     subscription_counts_by_status: SubscriptionCountsByStatus | Unset = UNSET
+    """ How many subscriptions of a sequence are in each status (on a fetched sequence). """
     organization_id: str | Unset = UNSET
     created_by_id: None | str | Unset = UNSET
     updated_by_id: None | str | Unset = UNSET
@@ -68,6 +69,8 @@ class Sequence:
     )
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as JSON: the fields set (absent ones left out, timestamps in the text
+        Close sent) and `additional_properties`."""
         from ..models.schedule import Schedule
 
         id = self.id
@@ -159,6 +162,7 @@ class Sequence:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Read one from Close's JSON; keys the contract lacks go to `additional_properties`."""
         from ..models.schedule import Schedule
         from ..models.sequence_step import SequenceStep
         from ..models.subscription_counts_by_status import SubscriptionCountsByStatus

@@ -27,6 +27,8 @@ _FIELDS = frozenset(
 
 @_attrs_define
 class SequenceCreate:
+    """The body that creates a sequence: its name, timezone and steps."""
+
     name: str
     timezone: str
     """ IANA time zone such as `America/Los_Angeles`. """
@@ -35,6 +37,8 @@ class SequenceCreate:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as JSON: the fields set (absent ones left out, timestamps in the text
+        Close sent) and `additional_properties`."""
         from ..models.schedule import Schedule
 
         name = self.name
@@ -70,6 +74,7 @@ class SequenceCreate:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Read one from Close's JSON; keys the contract lacks go to `additional_properties`."""
         from ..models.schedule import Schedule
         from ..models.sequence_step_input import SequenceStepInput
 

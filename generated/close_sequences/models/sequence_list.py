@@ -22,11 +22,15 @@ _FIELDS = frozenset(
 
 @_attrs_define
 class SequenceList:
+    """One page of sequences; `has_more` says whether another page follows."""
+
     data: list[Sequence]
     has_more: bool
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as JSON: the fields set (absent ones left out, timestamps in the text
+        Close sent) and `additional_properties`."""
         data = []
         for data_item_data in self.data:
             data_item = data_item_data.to_dict()
@@ -47,6 +51,7 @@ class SequenceList:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Read one from Close's JSON; keys the contract lacks go to `additional_properties`."""
         from ..models.sequence import Sequence
 
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):

@@ -33,6 +33,8 @@ _FIELDS = frozenset(
 
 @_attrs_define
 class SequenceStep:
+    """One step of a sequence, as Close returns it."""
+
     id: str
     """ `seqstep_...` """
     step_type: StepType | Unset = UNSET
@@ -60,6 +62,8 @@ class SequenceStep:
     )
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as JSON: the fields set (absent ones left out, timestamps in the text
+        Close sent) and `additional_properties`."""
         id = self.id
 
         step_type: str | Unset = UNSET
@@ -154,6 +158,7 @@ class SequenceStep:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Read one from Close's JSON; keys the contract lacks go to `additional_properties`."""
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"

@@ -51,6 +51,8 @@ class SequenceStepInput:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as JSON: the fields set (absent ones left out, timestamps in the text
+        Close sent) and `additional_properties`."""
         id = self.id
 
         step_type: str | Unset = UNSET
@@ -111,6 +113,7 @@ class SequenceStepInput:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Read one from Close's JSON; keys the contract lacks go to `additional_properties`."""
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"

@@ -38,6 +38,8 @@ _FIELDS = frozenset(
 
 @_attrs_define
 class SequenceSubscription:
+    """One contact's subscription to a sequence, with its status."""
+
     id: str
     """ `sub_...` """
     sequence_id: str | Unset = UNSET
@@ -66,6 +68,8 @@ class SequenceSubscription:
     )
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as JSON: the fields set (absent ones left out, timestamps in the text
+        Close sent) and `additional_properties`."""
         id = self.id
 
         sequence_id = self.sequence_id
@@ -199,6 +203,7 @@ class SequenceSubscription:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Read one from Close's JSON; keys the contract lacks go to `additional_properties`."""
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"

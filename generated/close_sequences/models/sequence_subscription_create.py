@@ -25,6 +25,8 @@ _FIELDS = frozenset(
 
 @_attrs_define
 class SequenceSubscriptionCreate:
+    """The body that subscribes one contact to a sequence."""
+
     sequence_id: str
     contact_id: str
     sender_account_id: str
@@ -37,6 +39,8 @@ class SequenceSubscriptionCreate:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as JSON: the fields set (absent ones left out, timestamps in the text
+        Close sent) and `additional_properties`."""
         sequence_id = self.sequence_id
 
         contact_id = self.contact_id
@@ -73,6 +77,7 @@ class SequenceSubscriptionCreate:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Read one from Close's JSON; keys the contract lacks go to `additional_properties`."""
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"

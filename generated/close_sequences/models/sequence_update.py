@@ -40,6 +40,8 @@ class SequenceUpdate:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as JSON: the fields set (absent ones left out, timestamps in the text
+        Close sent) and `additional_properties`."""
         from ..models.schedule import Schedule
 
         name = self.name
@@ -83,6 +85,7 @@ class SequenceUpdate:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Read one from Close's JSON; keys the contract lacks go to `additional_properties`."""
         from ..models.schedule import Schedule
         from ..models.sequence_step_input import SequenceStepInput
 

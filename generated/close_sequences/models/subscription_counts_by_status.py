@@ -23,6 +23,8 @@ _FIELDS = frozenset(
 
 @_attrs_define
 class SubscriptionCountsByStatus:
+    """How many subscriptions of a sequence are in each status (on a fetched sequence)."""
+
     active: int | Unset = UNSET
     paused: int | Unset = UNSET
     finished: int | Unset = UNSET
@@ -31,6 +33,8 @@ class SubscriptionCountsByStatus:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as JSON: the fields set (absent ones left out, timestamps in the text
+        Close sent) and `additional_properties`."""
         active = self.active
 
         paused = self.paused
@@ -59,6 +63,7 @@ class SubscriptionCountsByStatus:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Read one from Close's JSON; keys the contract lacks go to `additional_properties`."""
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} is read from a JSON object, not {type(src_dict).__name__}"

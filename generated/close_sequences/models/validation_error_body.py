@@ -37,6 +37,8 @@ class ValidationErrorBody:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as JSON: the fields set (absent ones left out, timestamps in the text
+        Close sent) and `additional_properties`."""
         errors: list[Any] | Unset = UNSET
         if not isinstance(self.errors, Unset):
             errors = self.errors
@@ -61,6 +63,7 @@ class ValidationErrorBody:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Read one from Close's JSON; keys the contract lacks go to `additional_properties`."""
         from ..models.validation_error_body_field_errors import (
             ValidationErrorBodyFieldErrors,
         )

@@ -182,10 +182,10 @@ class CloseApp:
         self.latency = latency
         self.max_body_size = max_body_size
         # Requests received and not yet answered; only the server's thread changes it.
-        self.in_flight = 0
-        self.faults = faults or Faults()
-        self.rate_limiter = rate_limiter or RateLimiter()
-        self.calls = calls or CallLog()
+        self.in_flight: int = 0
+        self.faults: Faults = faults or Faults()
+        self.rate_limiter: RateLimiter = rate_limiter or RateLimiter()
+        self.calls: CallLog = calls or CallLog()
         # Exceptions raised by operations (server bugs); `CloseServer.check()` re-raises them.
         self.errors: list[BaseException] = []
         # One route per path, so a 405 lists every method of the path in `Allow`.
@@ -196,7 +196,7 @@ class CloseApp:
             Route(path, self._endpoint(methods), methods=list(methods))
             for path, methods in by_path.items()
         ]
-        self.groups = {f"{method} {path}" for method, path, _op, _body in OPERATIONS}
+        self.groups: set[str] = {f"{method} {path}" for method, path, _op, _body in OPERATIONS}
         handlers = {404: self._http_error, 405: self._http_error}
         self._router = Starlette(routes=self.routes, exception_handlers=handlers)
         # Close answers 404 for a path without its trailing slash rather than redirecting.

@@ -103,7 +103,7 @@ class RateLimiter:
         self, default: RateLimit | None = None, *, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self._initial_default = default or self.DEFAULT
-        self.default = self._initial_default
+        self.default: RateLimit = self._initial_default
         self._rules: dict[str, RateLimit] = {}
         self._windows: dict[tuple[str, str], _Window] = {}
         self._clock = clock

@@ -119,9 +119,9 @@ class CloseServer:
             raise TypeError(f"max_body_size must be an int, got {type(max_body_size).__name__}")
         if max_body_size < 1:
             raise ValueError(f"max_body_size must be 1 byte or more, got {max_body_size}")
-        self.latency = float(latency)
-        self.max_body_size = max_body_size
-        self.state = ServerState(
+        self.latency: float = float(latency)
+        self.max_body_size: int = max_body_size
+        self.state: ServerState = ServerState(
             leads=leads,
             seed=seed,
             api_key=api_key,
@@ -132,9 +132,9 @@ class CloseServer:
             bulk_progress=bulk_progress,
             allow_manual_activation=allow_manual_activation,
         )
-        self.faults = Faults()
-        self.rate_limits = RateLimiter(rate_limit)
-        self.calls = CallLog()
+        self.faults: Faults = Faults()
+        self.rate_limits: RateLimiter = RateLimiter(rate_limit)
+        self.calls: CallLog = CallLog()
         self._address = (host, port)
         self._app: CloseApp | None = None
         self._uvicorn: uvicorn.Server | None = None

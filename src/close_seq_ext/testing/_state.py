@@ -84,26 +84,26 @@ class ServerState:
         allow_manual_activation: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.lock = threading.RLock()
+        self.lock: threading.RLock = threading.RLock()
         # Bumped by every `reset()`: a request that began under an older generation belongs
         # to a test that has ended, and may no longer change anything (see `CloseApp`).
-        self.generation = 0
+        self.generation: int = 0
         self.n_leads = leads
-        self.seed = 0 if seed is None else seed
-        self.max_limit = max_limit
+        self.seed: int = 0 if seed is None else seed
+        self.max_limit: int = max_limit
         self.max_skip = max_skip
         self.page_cap = page_cap
-        self.bulk_progress = bulk_progress or BulkProgress.rate(1000)
-        self.allow_manual_activation = allow_manual_activation
+        self.bulk_progress: BulkProgress = bulk_progress or BulkProgress.rate(1000)
+        self.allow_manual_activation: bool = allow_manual_activation
         self._clock = clock
         rng = random.Random(self.seed)
-        self.organization_id = new_id("orga_", rng)
-        self.user_id = new_id("user_", rng)
+        self.organization_id: str = new_id("orga_", rng)
+        self.user_id: str = new_id("user_", rng)
         # Without a seed, credentials nobody chose are unguessable: a key shared by every
         # install would open any local server left listening beyond this machine.
         credentials = rng if seed is not None else random.SystemRandom()
-        self.api_key = api_key or "api_" + new_id("", credentials)
-        self.oauth_token = oauth_token or "oa2_" + new_id("", credentials)
+        self.api_key: str = api_key or "api_" + new_id("", credentials)
+        self.oauth_token: str = oauth_token or "oa2_" + new_id("", credentials)
         self._initial = (
             self.bulk_progress,
             max_limit,

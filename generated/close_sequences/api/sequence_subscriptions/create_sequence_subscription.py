@@ -62,7 +62,7 @@ def sync_detailed(
     """Subscribe a contact to a sequence
 
     Args:
-        body (SequenceSubscriptionCreate):
+        body (SequenceSubscriptionCreate): The body that subscribes one contact to a sequence.
 
     Raises:
         close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
@@ -97,7 +97,7 @@ def sync(
     """Subscribe a contact to a sequence
 
     Args:
-        body (SequenceSubscriptionCreate):
+        body (SequenceSubscriptionCreate): The body that subscribes one contact to a sequence.
 
     Raises:
         close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
@@ -129,7 +129,7 @@ async def asyncio_detailed(
     """Subscribe a contact to a sequence
 
     Args:
-        body (SequenceSubscriptionCreate):
+        body (SequenceSubscriptionCreate): The body that subscribes one contact to a sequence.
 
     Raises:
         close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
@@ -162,7 +162,7 @@ async def asyncio(
     """Subscribe a contact to a sequence
 
     Args:
-        body (SequenceSubscriptionCreate):
+        body (SequenceSubscriptionCreate): The body that subscribes one contact to a sequence.
 
     Raises:
         close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any

@@ -64,7 +64,7 @@ def sync_detailed(
      Creates a sequence with its steps. `timezone` (IANA) and a non-empty `steps` list are required.
 
     Args:
-        body (SequenceCreate):
+        body (SequenceCreate): The body that creates a sequence: its name, timezone and steps.
 
     Raises:
         close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
@@ -101,7 +101,7 @@ def sync(
      Creates a sequence with its steps. `timezone` (IANA) and a non-empty `steps` list are required.
 
     Args:
-        body (SequenceCreate):
+        body (SequenceCreate): The body that creates a sequence: its name, timezone and steps.
 
     Raises:
         close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
@@ -135,7 +135,7 @@ async def asyncio_detailed(
      Creates a sequence with its steps. `timezone` (IANA) and a non-empty `steps` list are required.
 
     Args:
-        body (SequenceCreate):
+        body (SequenceCreate): The body that creates a sequence: its name, timezone and steps.
 
     Raises:
         close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
@@ -170,7 +170,7 @@ async def asyncio(
      Creates a sequence with its steps. `timezone` (IANA) and a non-empty `steps` list are required.
 
     Args:
-        body (SequenceCreate):
+        body (SequenceCreate): The body that creates a sequence: its name, timezone and steps.
 
     Raises:
         close_seq_ext.APIStatusError: Through a client from `close_seq_ext.make_client`, for any
