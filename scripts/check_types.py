@@ -15,20 +15,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-# Rewritten on other branches while this check landed (the rate-limit gate, the transport):
-# their public methods still lack docstrings. Each entry must still fail, or the check asks
-# for it to be dropped from here: the list only shrinks.
-PENDING_ELSEWHERE = frozenset(
-    f"close_seq_ext.{name}"
-    for name in (
-        *(f"_ratelimit.Gate.{m}" for m in ("reserve", "observe", "block", "close")),
-        *(f"_ratelimit.Gate.a{m}" for m in ("reserve", "observe", "block", "close")),
-        "_transport.AsyncCloseTransport.handle_async_request",
-        "_transport.AsyncCloseTransport.aclose",
-        "_transport.CloseTransport.handle_request",
-        "_transport.CloseTransport.close",
-    )
-)
 # The classes pyright invents for an attrs field with a converter (`Term.values`): there is
 # no source to document, and Pylance shows none of them.
 SYNTHESIZED = "__converterDescriptor_"
@@ -51,12 +37,7 @@ def problems(package: str) -> tuple[float, list[str]]:
         for symbol in report["symbols"]
         if symbol["diagnostics"] and SYNTHESIZED not in symbol["name"]
     }
-    lines = [f"{name}: {why}" for name, why in failing.items() if name not in PENDING_ELSEWHERE]
-    lines += [
-        f"{name}: documented now, drop it from PENDING_ELSEWHERE"
-        for name in PENDING_ELSEWHERE
-        if name.startswith(f"{package}.") and name not in failing
-    ]
+    lines = [f"{name}: {why}" for name, why in failing.items()]
     if report["pyTypedPath"] is None:
         lines.append(f"{package}: not found with a py.typed beside it (is it installed?)")
     return report["completenessScore"], lines

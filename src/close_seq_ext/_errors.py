@@ -225,7 +225,10 @@ class RateLimitError(APIStatusError):
         else:
             where = "" if request is None else f" on {request.method} {request.url.path}"
             CloseError.__init__(self, f"429{where}: {message}")
-            self.message, self.response, self.status_code, self.body = message, None, 429, body
+            self.message: str = message
+            self.response = None
+            self.status_code: int = 429
+            self.body: object | None = body
         self.retry_after = retry_after
 
     @classmethod

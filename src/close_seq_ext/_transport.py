@@ -307,6 +307,7 @@ class AsyncCloseTransport(httpx.AsyncBaseTransport):
         self._slots = anyio.Semaphore(size) if size is not None else None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send `request` through the gate and the retry policy; raise Close's refusals typed."""
         ticket = Ticket(endpoint_group(request.method, request.url.path))
         gate = self._gate
 
@@ -381,6 +382,7 @@ class AsyncCloseTransport(httpx.AsyncBaseTransport):
         return sibling
 
     async def aclose(self) -> None:
+        """Close the pool and the gate, if this transport owns them (not a sibling)."""
         if self._owns_shared:
             await self._inner.aclose()
             await self._gate.aclose()
@@ -403,6 +405,7 @@ class CloseTransport(httpx.BaseTransport):
         self._gate: Gate = gate if gate is not None else RateLimitGate()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send `request` through the gate and the retry policy; raise Close's refusals typed."""
         ticket = Ticket(endpoint_group(request.method, request.url.path))
         gate = self._gate
 
@@ -450,6 +453,7 @@ class CloseTransport(httpx.BaseTransport):
         return sibling
 
     def close(self) -> None:
+        """Close the pool and the gate, if this transport owns them (not a sibling)."""
         if self._owns_shared:
             self._inner.close()
             self._gate.close()

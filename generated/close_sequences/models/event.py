@@ -87,6 +87,8 @@ class Event:
     )
 
     def to_dict(self) -> dict[str, Any]:
+        """This object as JSON: the fields set (absent ones left out, timestamps in the text
+        Close sent) and `additional_properties`."""
         id = self.id
 
         object_type = self.object_type.value
@@ -203,6 +205,7 @@ class Event:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Read one from Close's JSON; keys the contract lacks go to `additional_properties`."""
         from ..models.event_meta import EventMeta
 
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
