@@ -35,11 +35,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+import httpx
 import pytest
 import redis
 import trustme
 
-from close_seq_ext._ratelimit import RateLimitGate
+from close_seq_ext._ratelimit import RateLimitGate, Ticket
 from close_seq_ext._ratelimit_redis import RedisGate, store_namespace
 from close_seq_ext.testing import CloseServer
 from tests.waiting import wait_until_sync
@@ -553,3 +554,19 @@ def tls_store(redis_server: RedisServer) -> Iterator[TlsProxy]:
     """`redis_server` behind a TLS endpoint whose CA only `ca_path` holds."""
     with TlsProxy(redis_server.port) as proxy:
         yield proxy
+
+
+# The group the store tests reserve in.
+GROUP = "GET /api/v1/sequence/"
+
+
+def reserve(fleet_gate: RedisGate, group: str = GROUP) -> float:
+    """A reservation for a call of its own: 0.0 to send now, or the wait."""
+    return fleet_gate.reserve(Ticket(group))
+
+
+def learn(fleet_gate: RedisGate, header: str, group: str = GROUP) -> None:
+    """The group's state told by the answer to a request this gate let through."""
+    ticket = Ticket(group)
+    assert fleet_gate.reserve(ticket) == 0.0
+    fleet_gate.observe(ticket, httpx.Response(200, headers={"RateLimit": header}))

@@ -21,7 +21,15 @@ from close_seq_ext._ratelimit_redis import RedisGate
 from close_seq_ext.testing import CloseServer
 from close_sequences.api.sequences import list_sequences
 from tests.ext.fakes import API_KEY, FakeClock, rate_limit_answer
-from tests.redis_support import RedisServer, free_port, gate, namespace_of, store_warnings
+from tests.redis_support import (
+    RedisServer,
+    free_port,
+    gate,
+    learn,
+    namespace_of,
+    reserve,
+    store_warnings,
+)
 from tests.waiting import wait_until_sync
 
 GROUP = "GET /api/v1/sequence/"
@@ -29,17 +37,6 @@ SEQUENCES = "/api/v1/sequence/"
 
 
 # --- one budget for every process
-
-
-def reserve(fleet_gate: RedisGate, group: str = GROUP) -> float:
-    return fleet_gate.reserve(Ticket(group))
-
-
-def learn(fleet_gate: RedisGate, header: str) -> None:
-    """The group's state told by the answer to a request this gate let through."""
-    ticket = Ticket(GROUP)
-    assert fleet_gate.reserve(ticket) == 0.0
-    fleet_gate.observe(ticket, rate_limit_answer(header))
 
 
 def test_what_one_process_learns_from_close_every_other_uses(redis_server: RedisServer) -> None:

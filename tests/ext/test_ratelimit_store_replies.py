@@ -74,7 +74,8 @@ def test_a_key_poisoned_with_a_reset_far_away_does_not_hold_calls(
     store = redis_server.client()
     now = float(store.time()[0])
     key = f"close-seq:rl:{namespace_of(close_server)}:{GROUP}"
-    store.hset(key, mapping={"limit": 10, "remaining": 0, "used": 0, "reset_at": now + 1e6})
+    poisoned = {"limit": 10, "period": 1, "epoch": 1, "used": 10, "ends_hi": now + 1e6}
+    store.hset(key, mapping=poisoned)
     with make_client(
         close_server.api_key,
         base_url=close_server.base_url,

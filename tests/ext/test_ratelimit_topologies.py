@@ -22,12 +22,12 @@ import pytest
 from close_seq_ext import make_client
 from close_seq_ext._close_client import account_of
 from close_seq_ext._keylock import hold_sync
+from close_seq_ext._ratelimit import Ticket
 from close_seq_ext._redis_url import parse_store_url
 from close_seq_ext.sync import ensure_subscribed as ensure_subscribed_sync
 from close_seq_ext.testing import CloseServer
 from close_sequences.api.sequences import list_sequences
 from tests.enroll_support import contact_ids, enrollment, held, new_sequence_id, posts
-from tests.ext.fakes import rate_limit_answer
 from tests.redis_support import (
     HighlyAvailable,
     RedisServer,
@@ -35,7 +35,9 @@ from tests.redis_support import (
     TlsProxy,
     ValkeyCluster,
     gate,
+    learn,
     namespace_of,
+    reserve,
     store_warnings,
     with_query,
 )
@@ -56,7 +58,7 @@ def used_again_after(fleet_gate: object, caplog: pytest.LogCaptureFixture) -> fl
     started = time.monotonic()
 
     def answers() -> bool:
-        fleet_gate.reserve(GROUP)  # type: ignore[attr-defined]
+        reserve(fleet_gate)  # type: ignore[arg-type]
         return "answers again" in caplog.text
 
     wait_until_sync(answers, "the store to be used again", timeout=BACK_WITHIN)
@@ -97,7 +99,7 @@ def test_a_client_on_each_topology_shares_its_budget(
         for _ in range(2):
             list_sequences.sync(client=client)
         list_sequences.sync(client=client.with_options(timeout=5))  # the same store
-    assert 59 < gate(store_url, namespace_of(close_server)).reserve(GROUP) <= 60
+    assert 59 < reserve(gate(store_url, namespace_of(close_server))) <= 60
 
 
 @pytest.mark.anyio
@@ -110,7 +112,7 @@ async def test_an_async_client_on_each_topology_shares_its_budget(
     ) as client:
         for _ in range(3):
             await list_sequences.asyncio(client=client)
-    assert 59 < gate(store_url, namespace_of(close_server)).reserve(GROUP) <= 60
+    assert 59 < reserve(gate(store_url, namespace_of(close_server))) <= 60
 
 
 def test_ensure_subscribed_on_each_topology_enrolls_once_under_the_store_lock(
@@ -138,10 +140,10 @@ def test_a_master_killed_fails_no_reservation_and_the_promoted_replica_is_used(
     ha_store: HighlyAvailable, caplog: pytest.LogCaptureFixture
 ) -> None:
     fleet_gate = gate(ha_store.url)
-    fleet_gate.observe(GROUP, rate_limit_answer("limit=10, remaining=9, reset=30"))
+    learn(fleet_gate, "limit=10, remaining=9, reset=30")
     ha_store.kill_master(f"close-seq:rl:account:{GROUP}")
     # The in-process gate, which saw the same answer, decides meanwhile: no error.
-    assert all(fleet_gate.reserve(GROUP) < 1 for _ in range(5))
+    assert all(reserve(fleet_gate) < 1 for _ in range(5))
     assert len(store_warnings(caplog)) == 1
     ha_store.wait_for_promotion()
     caplog.set_level(logging.INFO, logger="close_seq_ext")
@@ -155,14 +157,14 @@ def test_a_master_killed_fails_no_reservation_and_the_promoted_replica_is_used(
 def test_gates_on_a_cluster_count_against_one_window(valkey_cluster: ValkeyCluster) -> None:
     url = with_query(valkey_cluster.url, PATIENT)
     gates = [gate(url) for _ in range(3)]
-    gates[0].observe(GROUP, rate_limit_answer("limit=10, remaining=5, reset=30"))
-    waits = [g.reserve(GROUP) for g in gates for _ in range(2)]
+    learn(gates[0], "limit=10, remaining=5, reset=30")
+    waits = [reserve(g) for g in gates for _ in range(2)]
     assert waits.count(0.0) == 5
 
 
 def test_each_key_lives_on_the_master_of_its_slot(valkey_cluster: ValkeyCluster) -> None:
     fleet_gate = gate(with_query(valkey_cluster.url, PATIENT))
-    fleet_gate.reserve(GROUP)
+    reserve(fleet_gate)
     key = f"close-seq:rl:account:{GROUP}"
     with valkey_cluster.master_of(key).client() as owner:
         assert owner.exists(key) == 1
@@ -172,7 +174,7 @@ def test_each_key_lives_on_the_master_of_its_slot(valkey_cluster: ValkeyCluster)
 
 
 def test_the_counts_live_on_the_master_sentinel_names(redis_sentinel: SentinelGroup) -> None:
-    gate(redis_sentinel.url).block(GROUP, 20.0)
+    gate(redis_sentinel.url).block(Ticket(GROUP), 20.0)
     with redis_sentinel.master.client() as master:
         assert master.exists(f"close-seq:rl:account:{GROUP}") == 1
 
@@ -282,4 +284,4 @@ def test_each_readme_line_works_on_its_topology(
         rate_limit_url=with_query(url, PATIENT),
     ) as client:
         list_sequences.sync(client=client)
-    assert gate(with_query(url, PATIENT), namespace_of(close_server)).reserve(GROUP) > 59
+    assert reserve(gate(with_query(url, PATIENT), namespace_of(close_server))) > 59
