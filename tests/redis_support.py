@@ -65,10 +65,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+_PORTS = random.SystemRandom()
+
+
 def free_cluster_port() -> int:
     """A free port whose cluster bus port (port + 10000) is free too."""
+    # Both ports below Linux's ephemeral range (32768 and up), so no connection the machine
+    # opens meanwhile can take either before Valkey binds it; drawn from the OS's randomness,
+    # since pytest-randomly seeds `random` alike in every xdist worker.
     while True:
-        port = random.randrange(20_000, 55_000)
+        port = _PORTS.randrange(20_000, 32_768 - 10_000)
         try:
             with socket.socket() as client_port, socket.socket() as bus_port:
                 client_port.bind(("127.0.0.1", port))
