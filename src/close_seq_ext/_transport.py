@@ -15,7 +15,8 @@ thread. Every wait goes through `_waits`, where tests can make the retry waits i
 Each attempt, retry and rate-limit wait is logged here (`_logging`).
 
 `max_retry_wait` bounds all the waiting one call does for Close's rate limit: the gate's
-holds before sending and the waits after 429s, added up. When the gate foresees a hold that
+holds before sending and the waits after 429s, added up, each counted as the time it really
+took when that was longer than foreseen. When the gate foresees a hold that
 would take the call past it, the call raises `RateLimitError` at once, sending nothing,
 with `retry_after` the foreseen hold. Whatever way a call ends (answered, refused, failed,
 cancelled), its ticket is released, so a call that gave up waiting leaves the queue at once.
@@ -52,6 +53,8 @@ __all__ = ["AsyncCloseTransport", "CloseTransport"]
 # Each 429 spends at least this much of the call's `max_retry_wait`, so a server that keeps
 # refusing with "wait 0" ends in `RateLimitError` instead of being asked forever.
 _MIN_RATE_LIMIT_CHARGE = 0.25
+# How late a reservation may end before the time it really took is charged instead.
+_UNCHARGED = 0.01
 
 
 class CloseResponse(httpx.Response):
@@ -141,21 +144,39 @@ class _Attempts:
         self.rate_limit_spent = 0.0
         budget = policy.max_retry_wait
         self.rate_limit_budget = float("inf") if budget is None else budget
+        # The reservation under way: when it began, and the holds the gate foresaw in it.
+        self._reserving_since = 0.0
+        self._foreseen = 0.0
+
+    def reserving(self) -> None:
+        """A reservation begins: the gate is asked for a place, maybe more than once."""
+        self._reserving_since, self._foreseen = time.monotonic(), 0.0
+
+    def _reserved_for(self) -> float:
+        # The time really spent, when it is more than the gate foresaw: a loaded machine
+        # wakes late, a slow store's round trips add up, and the bound is the caller's. A
+        # few milliseconds of bookkeeping are not charged, so the bound stays exact in tests.
+        taken = time.monotonic() - self._reserving_since
+        return taken if taken > self._foreseen + _UNCHARGED else self._foreseen
 
     def hold(self, seconds: float) -> bool:
         """Whether a hold of `seconds` at the gate fits in what is left of the budget; if it
-        does, it is counted as spent."""
-        if self.rate_limit_spent + seconds > self.rate_limit_budget:
+        does, it is counted as foreseen."""
+        if self.rate_limit_spent + self._reserved_for() + seconds > self.rate_limit_budget:
             return False
-        self.rate_limit_spent += seconds
+        self._foreseen += seconds
         return True
+
+    def reserved(self) -> None:
+        """The gate let the request through: the reservation's time is spent."""
+        self.rate_limit_spent += self._reserved_for()
 
     def refused_locally(self, seconds: float) -> RateLimitError:
         """The error of a call that would wait `seconds` more than its budget allows."""
         return RateLimitError.before_sending(
             self.request,
             retry_after=seconds,
-            waited=self.rate_limit_spent,
+            waited=self.rate_limit_spent + self._reserved_for(),
             max_retry_wait=self.policy.max_retry_wait,
         )
 
@@ -238,11 +259,13 @@ def _exchange(request: httpx.Request, policy: RetryPolicy) -> Steps[CloseRespons
     while True:
         # The gate foresees the hold from the call's place in the queue; after it, ask again:
         # what answers told meanwhile may have moved the window.
+        attempts.reserving()
         while (hold := (yield _RESERVE, None)) > 0:
             if not attempts.hold(hold):
                 raise attempts.refused_locally(hold)
             log_hold(request, hold)
             yield _HOLD, hold
+        attempts.reserved()
         attempt += 1
         # Only the log line reads this clock; no decision depends on it.
         started = time.perf_counter()

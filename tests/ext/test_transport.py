@@ -19,6 +19,7 @@ from close_seq_ext import (
     RateLimitError,
     ServerError,
     ValidationError,
+    _waits,
     make_client,
 )
 from close_sequences.api.bulk_actions import create_bulk_sequence_subscription
@@ -394,6 +395,25 @@ async def test_a_hold_past_max_retry_wait_raises_at_once_without_sending(
     assert caught.value.retry_after == 3600.0
     assert (caught.value.status_code, caught.value.response) == (429, None)
     assert (script.count, sleeps.seconds, len(gate.released)) == (0, [], 1)
+
+
+@pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
+async def test_holds_that_end_late_are_charged_the_time_they_took(
+    sync: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A loaded machine wakes each hold 0.2 s late: the bound is the caller's clock, not
+    # what the gate foresaw (4 x 0.05 s would fit in 0.4 s).
+    async def late_ahold(seconds: float) -> None:
+        await anyio.sleep(seconds + 0.2)
+
+    monkeypatch.setattr(_waits, "hold", lambda seconds: time.sleep(seconds + 0.2))
+    monkeypatch.setattr(_waits, "ahold", late_ahold)
+    script, gate = Script([OK]), HoldingGate(0.05, times=4)
+    async_client, sync_client = gated_clients(gate, script, max_retry_wait=0.4)
+    with pytest.raises(RateLimitError, match="ran out locally"):
+        sync_client.get(SEQUENCES) if sync else await async_client.get(SEQUENCES)
+    # Two holds (0.25 s each, really) before the third would pass the bound.
+    assert (script.count, len(gate.holds)) == (0, 1)
 
 
 @pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
