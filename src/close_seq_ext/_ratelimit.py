@@ -20,7 +20,12 @@ never more:
   handled it in: between sending and receiving, so the end lies in
   ``(sent + reset - 1, received + reset]`` for whole-second resets (millisecond resets give a
   tighter span). The gate intersects the spans of one window's answers, and sends the next
-  window's budget once the window is certainly over (the upper bound). An answer whose
+  window's budget once the window is certainly over (the upper bound). Close's windows
+  follow its clock, so each ends a period after the last: that bound carries from window to
+  window, where one window's answers alone would let it slip a round trip later each time
+  (a server whose windows start at a group's first request shows itself by refusing the
+  first requests of a window so opened, and from then on each window is bounded by its
+  own answers). An answer whose
   `remaining` rose again (more left than the requests already answered allow in one window)
   was handled in a new window: the window ended before the gate thought, and the gate moves
   on at once. An answer's `remaining`, less the requests the gate let through after it,
@@ -47,6 +52,7 @@ spread over `_JITTER` seconds, so the processes do not all return in the same in
 from __future__ import annotations
 
 import bisect
+import math
 import random
 import re
 import threading
@@ -218,12 +224,19 @@ class _Group:
     """The window certainly ended by then (the intersection of its answers' spans)."""
     guessed: bool = False
     """`ends_hi` is a guess (a window's length after the last), until an answer tells."""
+    periodic: bool = True
+    """Windows follow the server's clock, as Close's do: each ends a period after the last.
+    False once an answer shows a window that ended later than that (a server whose windows
+    start at a group's first request)."""
     blocked_until: float | None = None
     in_flight: int = 0
     share: float | None = None
     """The requests this process takes of a window on a key it shares; None: all of it."""
     refusals: int = 0
     """429s in this window while the gate kept within the limit."""
+    misjudged: bool = False
+    """This window was opened too early (`periodic` just turned False): its 429s are the
+    gate's, not signs of others on the key."""
     granted: int = 0
     """Answers that were not 429s in this window."""
     spent: bool = False
@@ -255,16 +268,46 @@ class _Group:
             elif self.share is not None and not self.spent:
                 grown = self.share + _SHARE_GROWTH * self.limit
                 self.share = grown if grown < self.limit else None
-        self.refusals, self.spent, self.granted = 0, False, 0
+        self.refusals, self.spent, self.granted, self.misjudged = 0, False, 0, False
         self.epoch += 1
         self.used, self.settled, self.ceiling = used, 0, None
-        # Until an answer tells, the new window ends at most a window's length from now (on
-        # Close's clock-aligned windows; a server that starts one at the first request is
-        # corrected by the first answer).
-        last = self.ends_hi if self.ends_hi is not None else now
         self.ends_lo = None
-        self.ends_hi = max(now, last) + self.period if self.period > 0 else None
+        self.ends_hi = self.next_end(now)
         self.guessed = True
+
+    def next_end(self, now: float) -> float | None:
+        """The latest the new window can end, until an answer tells more.
+
+        Close's windows follow its clock, so the next ends a period after the last one's
+        certain end, however late the gate noticed it. Counting from the first answer of
+        each window instead would push the end later by a round trip every window, until a
+        whole window went by unused. A server whose windows start at a group's first request
+        (`periodic` False) ends one a period after that request at the latest.
+        """
+        if self.period <= 0:
+            return None
+        last = self.ends_hi
+        if last is None or not self.periodic:
+            return max(now, last or now) + self.period
+        return last + self.period * (math.floor(max(0.0, now - last) / self.period) + 1)
+
+    def bound_end(self, low: float, high: float) -> None:
+        """Fold one answer's span for the current window's end into what is known."""
+        if self.guessed and self.ends_hi is not None and self.periodic:
+            if low < self.ends_hi:
+                # The guess stands: it is the tighter bound of the two, or the answer's is.
+                self.ends_lo, self.ends_hi = low, min(self.ends_hi, high)
+                self.guessed = False
+                return
+            self.periodic = False  # ended later than a period after the last: not a clock's
+        if self.guessed or self.ends_hi is None or self.ends_lo is None:
+            self.ends_lo, self.ends_hi, self.guessed = low, high, False
+            return
+        self.ends_lo = max(self.ends_lo, low)
+        self.ends_hi = min(self.ends_hi, high)
+        if self.ends_lo > self.ends_hi:
+            # The answers disagree (a server whose windows move): trust the newest.
+            self.ends_lo, self.ends_hi = low, high
 
     def blocked(self, now: float) -> bool:
         return self.blocked_until is not None and now < self.blocked_until
@@ -393,6 +436,10 @@ class RateLimitGate:
             if not current:
                 return  # a late answer from a window the gate has left
             refused = response.status_code == 429
+            if refused and group.guessed and not group.granted and ticket.paced:
+                # Refused at the start of a window its clock should have opened: this
+                # server's windows start at a group's first request, not on a clock.
+                group.periodic, group.misjudged = False, True
             if not refused:
                 group.granted += 1
             group.spent = group.spent or remaining == 0
@@ -404,20 +451,13 @@ class RateLimitGate:
                 # More left than one window allows after the answers seen before sending:
                 # Close handled it in a new window, which began before it came back.
                 group.next_window(now, used=group.in_flight + 1)
-                group.ends_lo, group.ends_hi, group.guessed = low, high, False
+                group.bound_end(low, high)
                 group.ceiling = group.used + remaining
                 group.settled = 1
                 return
             if not refused:
                 group.settled += 1
-            if group.guessed or group.ends_hi is None or group.ends_lo is None:
-                group.ends_lo, group.ends_hi, group.guessed = low, high, False
-            else:
-                group.ends_lo = max(group.ends_lo, low)
-                group.ends_hi = min(group.ends_hi, high)
-                if group.ends_lo > group.ends_hi:
-                    # The answers disagree (a server whose windows move): trust the newest.
-                    group.ends_lo, group.ends_hi = low, high
+            group.bound_end(low, high)
             ceiling = ticket.index + remaining
             group.ceiling = ceiling if group.ceiling is None else min(group.ceiling, ceiling)
 
@@ -429,7 +469,7 @@ class RateLimitGate:
             if group.blocked_until is None or group.blocked_until < until:
                 group.blocked_until = until
             # Within the limit and still refused: others may share the key.
-            if ticket.paced and ticket.epoch == group.epoch:
+            if ticket.paced and ticket.epoch == group.epoch and not group.misjudged:
                 group.refusals += 1
 
     def release(self, ticket: Ticket) -> None:

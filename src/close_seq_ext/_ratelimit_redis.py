@@ -100,7 +100,8 @@ local UNKNOWN_WAIT, PROBE, KEEP = $unknown_wait, 1.0, 60
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local names = {'limit', 'period', 'unpaced', 'probe_until', 'epoch', 'used', 'answered',
-               'settled', 'ceiling', 'ends_lo', 'ends_hi', 'guessed', 'blocked_until', 'booked'}
+               'settled', 'ceiling', 'ends_lo', 'ends_hi', 'guessed', 'blocked_until', 'booked',
+               'periodic'}
 local f = redis.call('HMGET', KEYS[1], unpack(names))
 local limit, period, unpaced, probe_until = tonumber(f[1]), tonumber(f[2]) or 0,
   tonumber(f[3]) or 0, tonumber(f[4])
@@ -108,13 +109,31 @@ local epoch, used, answered, settled = tonumber(f[5]) or 0, tonumber(f[6]) or 0,
   tonumber(f[7]) or 0, tonumber(f[8]) or 0
 local ceiling, lo, hi, guessed = tonumber(f[9]), tonumber(f[10]), tonumber(f[11]),
   tonumber(f[12]) or 0
-local blocked, booked = tonumber(f[13]), tonumber(f[14]) or 0
+local blocked, booked, periodic = tonumber(f[13]), tonumber(f[14]) or 0, tonumber(f[15]) or 1
 
+local function next_end()
+  if period <= 0 then return nil end
+  if hi == nil or periodic == 0 then return math.max(now, hi or now) + period end
+  return hi + period * (math.floor(math.max(0, now - hi) / period) + 1)
+end
 local function next_window(take)
-  local last = hi or now
   epoch, used, answered, settled, ceiling, lo = epoch + 1, take, 0, 0, nil, nil
-  if period > 0 then hi = math.max(now, last) + period else hi = nil end
-  guessed = 1
+  hi, guessed = next_end(), 1
+end
+local function bound_end(low, high)
+  if guessed == 1 and hi and periodic == 1 then
+    if low < hi then
+      lo, hi, guessed = low, math.min(hi, high), 0
+      return
+    end
+    periodic = 0
+  end
+  if guessed == 1 or hi == nil or lo == nil then
+    lo, hi, guessed = low, high, 0
+    return
+  end
+  lo, hi = math.max(lo, low), math.min(hi, high)
+  if lo > hi then lo, hi = low, high end
 end
 local function available()
   if limit == nil or (blocked and now < blocked) then return 0 end
@@ -184,15 +203,12 @@ elseif op == 'observe' then
     if granularity < 1 then high = high + granularity end
     if not refused and remaining > limit - tonumber(ARGV[9]) - 1 then
       next_window(math.max(0, used - answered) + 1)
-      lo, hi, guessed, ceiling, settled, answered = low, high, 0, used + remaining, 1, 1
+      bound_end(low, high)
+      ceiling, settled, answered = used + remaining, 1, 1
     else
+      if refused and guessed == 1 and settled == 0 then periodic = 0 end
       if not refused then settled = settled + 1 end
-      if guessed == 1 or hi == nil or lo == nil then
-        lo, hi, guessed = low, high, 0
-      else
-        lo, hi = math.max(lo, low), math.min(hi, high)
-        if lo > hi then lo, hi = low, high end
-      end
+      bound_end(low, high)
       local most = tonumber(ARGV[8]) + remaining
       if ceiling == nil or most < ceiling then ceiling = most end
     end
@@ -210,7 +226,8 @@ elseif op == 'release' then
 end
 redis.call('DEL', KEYS[1])
 local state = {'period', period, 'unpaced', unpaced, 'epoch', epoch, 'used', used,
-               'answered', answered, 'settled', settled, 'guessed', guessed, 'booked', booked}
+               'answered', answered, 'settled', settled, 'guessed', guessed, 'booked', booked,
+               'periodic', periodic}
 for name, value in pairs({limit = limit, probe_until = probe_until, ceiling = ceiling,
                           ends_lo = lo, ends_hi = hi, blocked_until = blocked}) do
   table.insert(state, name)

@@ -6,6 +6,10 @@ what a real server cannot do on cue, like raising a given httpx error at a given
 
 from __future__ import annotations
 
+import collections
+import heapq
+import itertools
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -15,15 +19,16 @@ from typing import Any
 
 import anyio
 import anyio.lowlevel
+import attrs
 import httpx
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from close_seq_ext import CloseClient, CloseError, _waits, make_client
-from close_seq_ext._ratelimit import Ticket
+from close_seq_ext._ratelimit import Gate, Ticket
 from close_seq_ext._retry import RetryPolicy
 from close_seq_ext._transport import AsyncCloseTransport, CloseTransport
-from close_seq_ext.testing import CloseServer
+from close_seq_ext.testing import CloseServer, RateLimiter
 from close_sequences import Client
 from close_sequences.api.sequences import list_sequences
 
@@ -218,11 +223,11 @@ def arrived_at_gate(client: CloseClient) -> int:
 
 
 class HoldingGate:
-    """A rate-limit gate that foresees one hold of `seconds`, then lets every request go;
-    it records the tickets released."""
+    """A rate-limit gate that foresees `times` holds of `seconds`, then lets every request
+    go; it records the tickets released."""
 
-    def __init__(self, seconds: float) -> None:
-        self.holds = [seconds]
+    def __init__(self, seconds: float, times: int = 1) -> None:
+        self.holds = [seconds] * times
         self.released: list[Ticket] = []
 
     def reserve(self, ticket: Ticket) -> float:
@@ -269,3 +274,77 @@ def gated_clients(
         ),
         httpx.Client(transport=CloseTransport(mock, policy=policy, gate=gate), base_url=base_url),
     )
+
+
+# --- a gate and the local server's limiter on one fake clock, without a network
+
+
+@attrs.define
+class Simulated:
+    """What `simulate` saw: requests Close allowed per window of its clock, and 429s."""
+
+    allowed: collections.Counter[int]
+    refused: int
+
+    def windows(self) -> list[int]:
+        """Allowed requests in each whole window between the first and the last."""
+        first, last = min(self.allowed), max(self.allowed)
+        return [self.allowed[k] for k in range(first + 1, last)]
+
+
+def simulate(
+    gate_for: Callable[[FakeClock], Gate],
+    *,
+    limit: int,
+    tasks: int,
+    seconds: float,
+    round_trip: float,
+    aligned: bool = True,
+    phase: float = 0.37,
+) -> Simulated:
+    """`tasks` callers that send one request after another through a gate, for `seconds`
+    of a fake clock, to a limiter of `limit` per 1 s window (`aligned`: Close's, on a clock
+    whose windows start at `phase` past the client's whole seconds), each request handled
+    half a `round_trip` after it was sent and answered the other half later."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=lambda: clock.now - phase)
+    limiter.set(limit, 1.0, aligned=aligned)
+    gate = gate_for(clock)
+    group = "GET /api/v1/sequence/{id}/"
+    allowed: collections.Counter[int] = collections.Counter()
+    refused = 0
+    # (time, order, task's ticket, what happens): "reserve", "arrive" or "answer".
+    events: list[tuple[float, int, Ticket, str, Any]] = []
+    order = itertools.count()
+    for _ in range(tasks):
+        heapq.heappush(events, (clock.now, next(order), Ticket(group), "reserve", None))
+    end = clock.now + seconds
+    while events:
+        at, _, ticket, what, decision = heapq.heappop(events)
+        clock.now = at
+        if what == "reserve":
+            if at >= end:
+                gate.release(ticket)
+                continue
+            wait = gate.reserve(ticket)
+            step = ("reserve", wait) if wait > 0 else ("arrive", round_trip / 2)
+            heapq.heappush(events, (at + step[1], next(order), ticket, step[0], None))
+        elif what == "arrive":
+            decision = limiter.hit("key", group)
+            if decision.allowed:
+                allowed[math.floor(clock.now - phase)] += 1
+            else:
+                refused += 1
+            heapq.heappush(events, (at + round_trip / 2, next(order), ticket, "answer", decision))
+        else:
+            response = httpx.Response(
+                200 if decision.allowed else 429, headers={"RateLimit": decision.header}
+            )
+            gate.observe(ticket, response)
+            if decision.allowed:
+                gate.release(ticket)
+                ticket = Ticket(group)
+            else:
+                gate.block(ticket, float(decision.reset_text))
+            heapq.heappush(events, (at, next(order), ticket, "reserve", None))
+    return Simulated(allowed, refused)

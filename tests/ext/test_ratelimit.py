@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from close_seq_ext._ratelimit import UNKNOWN_RESET_WAIT, RateLimitGate, Ticket, endpoint_group
-from tests.ext.fakes import FakeClock
+from tests.ext.fakes import FakeClock, simulate
 from tests.ext.fakes import rate_limit_answer as answer
 
 GROUP = "GET /api/v1/sequence/"
@@ -222,6 +222,25 @@ def test_a_late_answer_from_a_window_the_gate_left_is_ignored() -> None:
     [gate.send(), gate.send()]
     gate.answer(late, "limit=2, remaining=2, reset=1")
     assert gate.wait() > 0
+
+
+@pytest.mark.parametrize(
+    ("limit", "tasks", "round_trip"), [(5, 50, 0.02), (100, 50, 0.02), (40, 8, 0.08)]
+)
+def test_on_close_s_clock_aligned_windows_every_window_gets_its_whole_budget(
+    limit: int, tasks: int, round_trip: float
+) -> None:
+    # Learning each window's end from its first answer would push it a round trip later
+    # every window, until a whole window went by unused.
+    seen = simulate(RateLimitGate, limit=limit, tasks=tasks, seconds=40, round_trip=round_trip)
+    assert seen.windows() == [limit] * len(seen.windows())
+    assert seen.refused == 0
+
+
+def test_windows_that_start_with_a_request_cost_one_window_of_429s_at_most() -> None:
+    seen = simulate(RateLimitGate, limit=20, tasks=50, seconds=40, round_trip=0.02, aligned=False)
+    assert seen.refused <= 20
+    assert sum(seen.allowed.values()) >= 0.95 * 20 * 40
 
 
 # --- a key shared with other processes, without a store
