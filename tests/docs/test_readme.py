@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from close_seq_ext.testing import CloseServer
+from close_seq_ext.testing import CloseServer, Fault
 from tests.spec_support import ROOT
 
 README = ROOT / "README.md"
@@ -59,6 +60,8 @@ SKIPPED = {
 # What the console prints for an error: a traceback's or a syntax error's location.
 CONSOLE_ERROR = re.compile(r'^(Traceback \(most recent call last\)|  File "<console>")', re.M)
 BLOCK_TIMEOUT = 120
+# Who sends the subscriptions `seed` makes.
+SEEDED_SENDER = ("emailacct_other", "Someone Else", "someone@salesteam.com")
 
 # The python blocks of a section, under trio: each compiled with top-level `await` in one
 # namespace, as the console would run them. Reads the blocks as JSON on stdin.
@@ -97,6 +100,15 @@ def blocks(text: str | None = None) -> list[Block]:
     return found
 
 
+def recipe(title: str) -> list[Block]:
+    """The python blocks to run under the `### title` heading, up to the next heading."""
+    text = README.read_text()
+    start = text.index(f"\n### {title}\n") + len(title) + 5
+    end = re.compile(r"^##", re.M).search(text, start)
+    first, last = (text.count("\n", 0, at) + 1 for at in (start, end.start() if end else len(text)))
+    return [b for b in of("", "python") if first < b.line < last]
+
+
 def of(kind: str, lang: str | None = None) -> list[Block]:
     return [
         b for b in blocks() if b.mode.split(" ")[0] == kind and (lang is None or b.lang == lang)
@@ -120,9 +132,9 @@ def seed(base_url: str, api_key: str) -> None:
                 subscription = {
                     "sequence_id": sequence["id"],
                     "contact_id": contact["id"],
-                    "sender_account_id": "emailacct_other",
-                    "sender_name": "Someone Else",
-                    "sender_email": "someone@salesteam.com",
+                    "sender_account_id": SEEDED_SENDER[0],
+                    "sender_name": SEEDED_SENDER[1],
+                    "sender_email": SEEDED_SENDER[2],
                 }
                 sub = http.post("/api/v1/sequence_subscription/", json=subscription)
                 sub_id = sub.raise_for_status().json()["id"]
@@ -190,23 +202,34 @@ def background(block: Block, env: dict[str, str]) -> Iterator[str]:
         process.communicate(timeout=10)
 
 
-def paste(code: list[Block], env: dict[str, str], cwd: Path) -> str | None:
-    """Paste `code` into a fresh `python -m asyncio` console: its report of the first
-    error, or None when every statement ran."""
+def console(code: list[Block], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Paste `code` into a fresh `python -m asyncio` console; what it printed."""
     # A blank line after each block: the Enter a reader presses to run a pasted block.
     typed = "".join(block.code + "\n" for block in code)
     done = subprocess.run(
         [sys.executable, "-m", "asyncio"],
-        input=typed,
+        input=typed.encode(),
         env=env,
         cwd=cwd,
         capture_output=True,
-        text=True,
         timeout=BLOCK_TIMEOUT,
     )
+    # Decoded here: text mode would turn a progress line's `\r` into a newline.
+    out, err = done.stdout.decode(), done.stderr.decode()
+    return subprocess.CompletedProcess(done.args, done.returncode, out, err)
+
+
+def console_error(done: subprocess.CompletedProcess[str]) -> str | None:
+    """The console's report of the first error, or None when every statement ran."""
     # The console reports an error and reads on: the exit status says nothing.
     first = CONSOLE_ERROR.search(done.stderr)
     return None if first is None else done.stderr[first.start() :]
+
+
+def paste(code: list[Block], env: dict[str, str], cwd: Path) -> str | None:
+    """Paste `code` into a fresh `python -m asyncio` console: its report of the first
+    error, or None when every statement ran."""
+    return console_error(console(code, env, cwd))
 
 
 def run_under_trio(code: list[Block], env: dict[str, str], cwd: Path) -> str | None:
@@ -253,6 +276,44 @@ def test_each_sections_python_blocks_run_as_pasted(
     with section_env(section, close_server) as env:
         failure = run(code, env, tmp_path)
     assert failure is None, failure
+
+
+SUBSCRIPTION_PUT = "/api/v1/sequence_subscription/{id}/"
+SAM = ("emailacct_sam", "Sam Doe", "sam@salesteam.com")
+ROBIN = ("emailacct_robin", "Robin Roe", "robin@salesteam.com")
+
+
+@pytest.mark.slow
+def test_the_update_recipe_paces_its_fan_out_and_collects_its_failures(
+    close_server: CloseServer, tmp_path: Path
+) -> None:
+    with section_env("Recipes", close_server) as env:
+        # Close's pace (windows on its clock, whole-second resets): the fan-out needs several.
+        close_server.rate_limits.set(40, 1.0, method="PUT", path=SUBSCRIPTION_PUT, aligned=True)
+        # Two subscriptions gone before their turn. Seeded to spare the group's first PUT: a
+        # fault's answer has no RateLimit header, which on the probe would turn pacing off.
+        gone = Fault.status(404)
+        close_server.inject("PUT", SUBSCRIPTION_PUT, gone, times=2, probability=0.1, seed=0)
+        done = console(recipe("Change the sender of many subscriptions at once"), env, tmp_path)
+    assert console_error(done) is None, console_error(done)
+
+    subs = close_server.state.snapshot_subscriptions()
+    senders = Counter((s["sender_account_id"], s["sender_name"], s["sender_email"]) for s in subs)
+    assert set(senders) == {SAM, ROBIN, SEEDED_SENDER}  # other sequences' are not touched
+    moved, total = senders[ROBIN], senders[ROBIN] + senders[SAM]
+    assert (senders[SAM], moved > 2 * 40) == (2, True)  # all others moved, over 3 windows
+    ids = {s["id"] for s in subs if s["sender_email"] in (SAM[2], ROBIN[2])}
+    puts = [
+        c for c in close_server.calls.calls if c.method == "PUT" and c.path.split("/")[-2] in ids
+    ]
+    assert not puts[0].fault
+    assert [c.status_code for c in puts].count(200) == moved  # each one changed once
+    # Paced by the gate: (almost) no 429s, a request or two Close counted in a later window.
+    assert sum(c.rate_limited for c in puts) <= 2
+    assert f"\r{total}/{total} done, 2 failed\n" in done.stdout
+    left = [s["id"] for s in subs if s["sender_email"] == SAM[2]]
+    assert all(f"{sub_id}: NotFoundError: " in done.stdout for sub_id in left)
+    assert f"{moved} updated, 2 failed\n" in done.stdout
 
 
 def test_a_block_using_another_sections_name_fails(
