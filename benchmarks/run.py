@@ -47,6 +47,8 @@ class Sizes:
     polls: tuple[float, ...]
     import_runs: int
     fleet_tasks: int
+    failover_windows: int
+    """Windows each fleet failover run lasts: its master is killed a third of the way in."""
     workers: int
     max_retry_wait: float
     """The example app's bound under overload (section 10)."""
@@ -69,6 +71,8 @@ FULL = Sizes(
     polls=(2, 5, 10, 20),
     import_runs=9,
     fleet_tasks=25,
+    # Far past a promotion (1 to 3 s here) and the fleet's return; not a rate, so not 30+.
+    failover_windows=15,
     workers=4,
     max_retry_wait=5,
     distance=20_000,
@@ -88,6 +92,8 @@ QUICK = Sizes(
     polls=(1,),
     import_runs=1,
     fleet_tasks=5,
+    # The kill at 2.7 s, the Sentinel's promotion about 2 s later, the fleet's return at once.
+    failover_windows=6,
     workers=2,
     max_retry_wait=1,
     distance=500,
@@ -179,6 +185,7 @@ def run_fleet(sizes: Sizes) -> Section:
             FLEET_PROCESSES,
             sizes.rate_windows,
             sizes.fleet_tasks,
+            sizes.failover_windows,
         )
 
 

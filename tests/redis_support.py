@@ -33,7 +33,7 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 import httpx
 import pytest
@@ -42,7 +42,6 @@ import trustme
 
 from close_seq_ext._ratelimit import RateLimitGate, Ticket
 from close_seq_ext._ratelimit_redis import RedisGate, store_namespace
-from close_seq_ext.testing import CloseServer
 from tests.waiting import wait_until_sync
 
 # Cluster formation and failovers: a node that does not answer for this long is failing.
@@ -184,7 +183,17 @@ def gate(
     return RedisGate(url, namespace=namespace, fallback=RateLimitGate(), **options)
 
 
-def namespace_of(server: CloseServer) -> str:
+class Served(Protocol):
+    """A local Close server, in this process (`CloseServer`) or another (the benchmarks')."""
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def api_key(self) -> str: ...
+
+
+def namespace_of(server: Served) -> str:
     """The namespace `make_client` uses for the local server's key."""
     header = "Basic " + base64.b64encode(f"{server.api_key}:".encode()).decode()
     return store_namespace(server.base_url, header)
