@@ -39,6 +39,7 @@ from benchmarks._common import verdict as meets
 from benchmarks._windows import ENOUGH, Windows
 from benchmarks.ratelimit import burst
 from close_seq_ext._ratelimit import endpoint_group
+from close_seq_ext._ratelimit_redis import store_key
 from tests.redis_support import (
     HighlyAvailable,
     RedisServer,
@@ -190,7 +191,7 @@ def failover(
     kind = "cluster" if isinstance(topology, ValkeyCluster) else "sentinel"
     store = HighlyAvailable(topology)
     group = endpoint_group("GET", f"/api/v1/sequence/{srv.sequences[1]}/")
-    key = f"close-seq:rl:{namespace_of(srv)}:{group}"
+    key = store_key(namespace_of(srv), group)
     kill_after = KILL_AT * requests / limit
     result = fleet(
         srv,

@@ -15,8 +15,8 @@ the machines' clocks need not agree. Until the first answer of a group tells its
 request at a time goes ahead (a fleet that starts together would otherwise spend a whole
 window's worth of 429s learning it); an answer without the header turns pacing off.
 
-Keys are `close-seq:rl:<hash>:<group>`, the hash taken over the Close host and the
-credential (never the credential itself), and expire a minute after their window ends.
+Keys are `close-seq:rl:<hash>:<group>` (`store_key`), the hash taken over the Close host and
+the credential (never the credential itself), and expire a minute after their window ends.
 
 The store never makes a call to Close fail: each round trip is bounded by a short timeout
 (`_STORE_TIMEOUT`, or `socket_timeout` in the URL's query). A reservation that timed out
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
     import redis.lock
 
-__all__ = ["RedisGate", "check_rate_limit_url", "load_redis", "store_namespace"]
+__all__ = ["RedisGate", "check_rate_limit_url", "load_redis", "store_key", "store_namespace"]
 
 
 # Tens of milliseconds: a healthy store on the same network answers in well under one; a
@@ -256,6 +256,18 @@ def store_namespace(base_url: str, authorization: str) -> str:
     return digest[:32]
 
 
+def store_key(namespace: str, group: str) -> str:
+    """The key of one group's rate-limit state in the store.
+
+    A group's `{id}` is written `<id>`: Redis Cluster reads the text between braces as a hash
+    tag, which would put every account's groups with an id in one slot, on one master.
+
+    >>> store_key("9a7757ec", "GET /api/v1/sequence/{id}/")
+    'close-seq:rl:9a7757ec:GET /api/v1/sequence/<id>/'
+    """
+    return f"close-seq:rl:{namespace}:{group.replace('{', '<').replace('}', '>')}"
+
+
 def check_rate_limit_url(url: str, name: str = "rate_limit_url") -> None:
     """Refuse (`ValueError`) a store URL that `parse_store_url` cannot read, without quoting
     it: it may hold the store's password. Needs the redis extra (`load_redis`).
@@ -361,7 +373,6 @@ class RedisGate:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = StoreClient(parse_store_url(url), script=_SCRIPT, timeout=_STORE_TIMEOUT)
-        self._prefix = f"close-seq:rl:{namespace}:"
         self._namespace = namespace
         self._fallback = fallback
         self._clock = clock
@@ -517,7 +528,9 @@ class RedisGate:
         if not self._usable():
             return None
         try:
-            reply = _Reply.parse(self._store.run([self._prefix + group], list(args)), self._clock())
+            reply = _Reply.parse(
+                self._store.run([store_key(self._namespace, group)], list(args)), self._clock()
+            )
         except store_errors() as exc:
             self._failed(exc)
             return None
@@ -531,7 +544,7 @@ class RedisGate:
         if loop is None:  # trio
             return await anyio.to_thread.run_sync(self._run, group, *args)
         try:
-            answer = await self._store.arun([self._prefix + group], list(args), loop)
+            answer = await self._store.arun([store_key(self._namespace, group)], list(args), loop)
             reply = _Reply.parse(answer, self._clock())
         except store_errors() as exc:  # TimeoutError is an OSError
             self._failed(exc)

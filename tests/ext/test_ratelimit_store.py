@@ -17,7 +17,7 @@ import pytest
 
 from close_seq_ext import make_client
 from close_seq_ext._ratelimit import Ticket
-from close_seq_ext._ratelimit_redis import RedisGate
+from close_seq_ext._ratelimit_redis import RedisGate, store_key
 from close_seq_ext.testing import CloseServer
 from close_sequences.api.sequences import list_sequences
 from tests.ext.fakes import API_KEY, FakeClock, rate_limit_answer
@@ -168,7 +168,7 @@ def test_the_store_keys_hold_no_credential_and_expire_after_their_window(
         list_sequences.sync(client=client)
     store = redis_server.client()
     keys = store.keys("*")
-    assert keys == [f"close-seq:rl:{namespace_of(close_server)}:{GROUP}"]
+    assert keys == [store_key(namespace_of(close_server), GROUP)]
     dump = repr(keys) + repr(store.hgetall(keys[0]))
     assert close_server.api_key not in dump
     # A minute past the end of the 10 s window, so an idle key leaves the store.

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from close_seq_ext import make_client
-from close_seq_ext._ratelimit_redis import store_namespace
+from close_seq_ext._ratelimit_redis import store_key, store_namespace
 from close_seq_ext.testing import CloseServer
 from close_sequences.api.sequences import list_sequences
 from tests.redis_support import GarbageStore, RedisServer, bulk, namespace_of, store_warnings
@@ -73,7 +73,7 @@ def test_a_key_poisoned_with_a_reset_far_away_does_not_hold_calls(
     # in 11 days, none left.
     store = redis_server.client()
     now = float(store.time()[0])
-    key = f"close-seq:rl:{namespace_of(close_server)}:{GROUP}"
+    key = store_key(namespace_of(close_server), GROUP)
     poisoned = {"limit": 10, "period": 1, "epoch": 1, "used": 10, "ends_hi": now + 1e6}
     store.hset(key, mapping=poisoned)
     with make_client(

@@ -23,6 +23,7 @@ from close_seq_ext import make_client
 from close_seq_ext._close_client import account_of
 from close_seq_ext._keylock import hold_sync
 from close_seq_ext._ratelimit import Ticket
+from close_seq_ext._ratelimit_redis import store_key
 from close_seq_ext._redis_url import parse_store_url
 from close_seq_ext.sync import ensure_subscribed as ensure_subscribed_sync
 from close_seq_ext.testing import CloseServer
@@ -141,7 +142,7 @@ def test_a_master_killed_fails_no_reservation_and_the_promoted_replica_is_used(
 ) -> None:
     fleet_gate = gate(ha_store.url)
     learn(fleet_gate, "limit=10, remaining=9, reset=30")
-    ha_store.kill_master(f"close-seq:rl:account:{GROUP}")
+    ha_store.kill_master(store_key("account", GROUP))
     # The in-process gate, which saw the same answer, decides meanwhile: no error.
     assert all(reserve(fleet_gate) < 1 for _ in range(5))
     assert len(store_warnings(caplog)) == 1
@@ -165,7 +166,7 @@ def test_gates_on_a_cluster_count_against_one_window(valkey_cluster: ValkeyClust
 def test_each_key_lives_on_the_master_of_its_slot(valkey_cluster: ValkeyCluster) -> None:
     fleet_gate = gate(with_query(valkey_cluster.url, PATIENT))
     reserve(fleet_gate)
-    key = f"close-seq:rl:account:{GROUP}"
+    key = store_key("account", GROUP)
     with valkey_cluster.master_of(key).client() as owner:
         assert owner.exists(key) == 1
 
@@ -176,7 +177,7 @@ def test_each_key_lives_on_the_master_of_its_slot(valkey_cluster: ValkeyCluster)
 def test_the_counts_live_on_the_master_sentinel_names(redis_sentinel: SentinelGroup) -> None:
     gate(redis_sentinel.url).block(Ticket(GROUP), 20.0)
     with redis_sentinel.master.client() as master:
-        assert master.exists(f"close-seq:rl:account:{GROUP}") == 1
+        assert master.exists(store_key("account", GROUP)) == 1
 
 
 def test_a_wrong_sentinel_password_falls_back_without_quoting_either_password(

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from close_seq_ext._ratelimit_redis import store_key
 from close_seq_ext.testing import CloseServer, RateLimit
 from tests.redis_support import HighlyAvailable, RedisServer, free_port, namespace_of, with_query
 from tests.waiting import wait_until_sync
@@ -124,7 +125,7 @@ def test_a_fleet_whose_master_fails_over_mid_run_loses_no_call_and_uses_the_new_
     calls = 40
     workers = start_fleet(limited_server, with_query(ha_store.url, PATIENT[1:]), calls)
     wait_until_sync(lambda: len(limited_server.calls.calls) >= LIMIT, "the fleet to be at work")
-    ha_store.kill_master(f"close-seq:rl:{namespace_of(limited_server)}:{GROUP}")
+    ha_store.kill_master(store_key(namespace_of(limited_server), GROUP))
     promoted = ha_store.wait_for_promotion()
     wait_until_sync(
         lambda: promoted.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0) > 0,
