@@ -58,6 +58,7 @@ test-fast: $(STAMP)
 # The CLI tests again, in a venv of their own holding what `pip install 'close-sequences[cli]'`
 # resolves today: the dev tools hold typer back (openapi-python-client wants typer<0.28), and
 # typer's help rendering changes between releases. --upgrade: a new typer is picked up at once.
+# On every core like `make test` (the `test` group brings pytest-xdist into this venv too).
 CLI_VENV := .venv-cli-newest
 test-cli-newest:
 	test -x $(CLI_VENV)/bin/python || $(PYTHON) -m venv $(CLI_VENV)
@@ -65,7 +66,7 @@ test-cli-newest:
 	$(CLI_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade \
 		--upgrade-strategy eager -e ".[cli,testing,redis]" --group test
 	@$(CLI_VENV)/bin/python -c "import typer; print('CLI tests with typer', typer.__version__)"
-	$(CLI_VENV)/bin/pytest tests/cli $(PYTEST_ARGS)
+	$(CLI_VENV)/bin/pytest $(XDIST) tests/cli $(PYTEST_ARGS)
 
 # Flakiness hunt: the async-heavy tests RUNS times in a row beside LOAD busy processes;
 # prints every failure with its test id and the runs it failed in (README, "Development").

@@ -14,6 +14,29 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
+# Longest first: under xdist the soak and slow tests start at once and the other worker fills in
+# behind them, instead of a 40 s soak test starting last while the rest of the machine idles.
+LONG_MARKS = ("soak", "slow")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Move the tests marked `soak`, then `slow`, to the front of the run.
+
+    A stable sort on the marks alone: every xdist worker collects the same items in the same
+    order, so each computes the same order (xdist refuses differing collections), and the
+    order within each class is pytest's own. trylast: after pytest's own reordering by fixture.
+    """
+    items.sort(key=_start_rank)
+
+
+def _start_rank(item: pytest.Item) -> int:
+    for rank, mark in enumerate(LONG_MARKS):
+        if item.get_closest_marker(mark) is not None:
+            return rank
+    return len(LONG_MARKS)
+
+
 @pytest.fixture(params=["asyncio", "trio"])
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)

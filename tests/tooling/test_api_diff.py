@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.release_support import Spec, ThrowawayRepo, lines, schemas
+
+# Each test copies the repository and runs scripts/generate.py (seconds apiece): not
+# for make test-fast's inner loop.
+pytestmark = pytest.mark.slow
 
 REMOVED = (
     "breaking: close_sequences.models.SequenceSubscription.sender_name: Public object was removed"

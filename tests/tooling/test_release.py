@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.release_support import Spec, ThrowawayRepo, lines, schemas
+
+# Each test copies the repository and runs scripts/generate.py (seconds apiece): not
+# for make test-fast's inner loop.
+pytestmark = pytest.mark.slow
 
 VERSION_FILE = "src/close_seq_ext/_version.py"
 
