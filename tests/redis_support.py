@@ -30,7 +30,7 @@ import ssl
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -67,13 +67,16 @@ def free_port() -> int:
 _PORTS = random.SystemRandom()
 
 
-def free_cluster_port() -> int:
-    """A free port whose cluster bus port (port + 10000) is free too."""
+def free_cluster_port(taken: Collection[int] = ()) -> int:
+    """A free port whose cluster bus port (port + 10000) is free too, and not in `taken`
+    (the ports a cluster chose before starting any of its nodes)."""
     # Both ports below Linux's ephemeral range (32768 and up), so no connection the machine
     # opens meanwhile can take either before Valkey binds it; drawn from the OS's randomness,
     # since pytest-randomly seeds `random` alike in every xdist worker.
     while True:
         port = _PORTS.randrange(20_000, 32_768 - 10_000)
+        if port in taken:
+            continue
         try:
             with socket.socket() as client_port, socket.socket() as bus_port:
                 client_port.bind(("127.0.0.1", port))
@@ -255,7 +258,7 @@ class ValkeyCluster(_Group):
         timeout = ["--cluster-node-timeout", str(NODE_TIMEOUT_MS)]
         self.servers = []
         for _ in range(6):
-            port = free_cluster_port()
+            port = free_cluster_port(taken={server.port for server in self.servers})
             config = ["--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf"]
             self.servers.append(
                 RedisServer(*config, *timeout, *SYNC_AT_ONCE, "--dir", str(self.folder), port=port)
