@@ -291,9 +291,13 @@ class _Group:
             return max(now, last or now) + self.period
         return last + self.period * (math.floor(max(0.0, now - last) / self.period) + 1)
 
-    def bound_end(self, low: float, high: float) -> None:
-        """Fold one answer's span for the current window's end into what is known."""
-        if self.guessed and self.ends_hi is not None and self.periodic:
+    def bound_end(self, low: float, high: float, *, coarse: bool) -> None:
+        """Fold one answer's span for the current window's end into what is known.
+
+        Only a `coarse` span (a whole-second `reset`, as Close sends) is tightened by the
+        bound carried from the last window; a millisecond `reset` tells the end itself.
+        """
+        if self.guessed and self.ends_hi is not None and self.periodic and coarse:
             if low < self.ends_hi:
                 # The guess stands: it is the tighter bound of the two, or the answer's is.
                 self.ends_lo, self.ends_hi = low, min(self.ends_hi, high)
@@ -451,14 +455,17 @@ class RateLimitGate:
                 # More left than one window allows after the answers seen before sending:
                 # Close handled it in a new window, which began before it came back.
                 group.next_window(now, used=group.in_flight + 1)
-                group.bound_end(low, high)
+                group.bound_end(low, high, coarse=granularity >= 1)
                 group.ceiling = group.used + remaining
                 group.settled = 1
                 return
             if not refused:
                 group.settled += 1
-            group.bound_end(low, high)
-            ceiling = ticket.index + remaining
+            group.bound_end(low, high, coarse=granularity >= 1)
+            # Close counted `limit - remaining` when it handled the request; of those, at most
+            # `used` were this gate's (requests overtake each other on their way, so not
+            # `ticket.index`): only a count past that is someone else's.
+            ceiling = group.used + remaining
             group.ceiling = ceiling if group.ceiling is None else min(group.ceiling, ceiling)
 
     def block(self, ticket: Ticket, seconds: float) -> None:

@@ -120,8 +120,8 @@ local function next_window(take)
   epoch, used, answered, settled, ceiling, lo = epoch + 1, take, 0, 0, nil, nil
   hi, guessed = next_end(), 1
 end
-local function bound_end(low, high)
-  if guessed == 1 and hi and periodic == 1 then
+local function bound_end(low, high, coarse)
+  if guessed == 1 and hi and periodic == 1 and coarse then
     if low < hi then
       lo, hi, guessed = low, math.min(hi, high), 0
       return
@@ -203,13 +203,13 @@ elseif op == 'observe' then
     if granularity < 1 then high = high + granularity end
     if not refused and remaining > limit - tonumber(ARGV[9]) - 1 then
       next_window(math.max(0, used - answered) + 1)
-      bound_end(low, high)
+      bound_end(low, high, granularity >= 1)
       ceiling, settled, answered = used + remaining, 1, 1
     else
       if refused and guessed == 1 and settled == 0 then periodic = 0 end
       if not refused then settled = settled + 1 end
-      bound_end(low, high)
-      local most = tonumber(ARGV[8]) + remaining
+      bound_end(low, high, granularity >= 1)
+      local most = used + remaining
       if ceiling == nil or most < ceiling then ceiling = most end
     end
   end

@@ -152,6 +152,15 @@ def test_after_the_window_ends_at_most_limit_requests_go_before_an_answer() -> N
     assert waits[3] > 0
 
 
+def test_requests_that_overtake_each_other_on_their_way_do_not_shrink_the_window() -> None:
+    gate = Gate()
+    gate.known("limit=10, remaining=9, reset=1")
+    first, *_ = [gate.send() for _ in range(4)]
+    # Close handled the first of the four last: 5 of the window counted, all of them ours.
+    gate.answer(first, "limit=10, remaining=5, reset=1")
+    assert [gate.wait() for _ in range(6)] == [0.0] * 5 + [pytest.approx(1.0)]
+
+
 def test_a_late_answer_from_the_same_window_cannot_raise_the_count() -> None:
     gate = Gate()
     gate.known("limit=10, remaining=2, reset=1")
