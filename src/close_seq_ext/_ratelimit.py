@@ -226,8 +226,9 @@ class _Group:
     """`ends_hi` is a guess (a window's length after the last), until an answer tells."""
     periodic: bool = True
     """Windows follow the server's clock, as Close's do: each ends a period after the last.
-    False once an answer shows a window that ended later than that (a server whose windows
-    start at a group's first request)."""
+    False once an answer shows a window that ended later than that, or Close refuses the
+    first requests of a window so opened (a server whose windows start at a group's first
+    request)."""
     blocked_until: float | None = None
     in_flight: int = 0
     share: float | None = None
